@@ -1,0 +1,25 @@
+//! gongkai's index: Chinese analysis, the schema, categories, writing and
+//! searching, and the data directory's index generations.
+//!
+//! Data comes in as [`Document`]s (from the crawler or JSON lines) and goes
+//! out as [`search::SearchResponse`]s; one [`Analyzer`] serves both ways.
+
+pub mod analysis;
+pub mod category;
+pub mod doc_number;
+pub mod document;
+mod error;
+pub mod schema;
+pub mod store;
+pub mod writer;
+
+pub use analysis::{Analyzer, TermStream};
+pub use document::Document;
+pub use error::Error;
+pub use store::{DataDir, IndexHandle};
+pub use writer::{DocumentWriter, Upsert, WriteStats};
+pub mod query;
+pub mod search;
+pub mod snippet;
+
+pub use search::{SearchRequest, SearchResponse, Searcher, Sort};

@@ -1,0 +1,336 @@
+//! The portal's query language, parsed by hand so that no input can make it
+//! fail: words (AND by default), "phrases", -exclusions, `OR`, and `title:`
+//! scoping. Anything it does not understand is searched as text.
+//!
+//! Each piece of text becomes a disjunction over the analyzer's streams:
+//! a phrase on the precise words (boost 3), the word itself in the search
+//! stream (sub-word recall, boost 1.5), and a phrase of character bigrams
+//! (substrings the dictionary cuts differently, boost 1), on the title
+//! (×2) and the body. A query that is a 文号 or 索引号 also looks up the
+//! normalised key, boosted far above text matches, so that document comes first.
+
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, RegexQuery, TermQuery,
+};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::Term;
+
+use crate::analysis::{Analyzer, TermStream, is_cjk, normalize};
+use crate::doc_number::{doc_number_key, index_number_key};
+use crate::schema::Fields;
+use crate::Error;
+
+/// Longest query accepted, in bytes.
+pub const MAX_QUERY_BYTES: usize = 1024;
+/// Most clauses in one query.
+const MAX_CLAUSES: usize = 32;
+/// Boost of an exact 文号/索引号 key match over any text match.
+const KEY_BOOST: f32 = 1000.0;
+
+/// One piece of query text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Piece {
+    /// The text as typed.
+    pub text: String,
+    /// `title:` scoping.
+    pub title_only: bool,
+}
+
+/// A parsed query: groups that must match (each an OR of pieces), pieces that must not.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ParsedQuery {
+    /// Every group must match; a group matches when one of its pieces does.
+    pub must: Vec<Vec<Piece>>,
+    /// No piece here may match.
+    pub must_not: Vec<Piece>,
+    /// The 文号 key when the whole query is a 文号.
+    pub doc_number: Option<String>,
+    /// The 索引号 key when the whole query is a 索引号.
+    pub index_number: Option<String>,
+}
+
+impl ParsedQuery {
+    /// Whether nothing positive was asked for (the query lists everything).
+    pub fn is_match_all(&self) -> bool {
+        self.must.is_empty() && self.doc_number.is_none() && self.index_number.is_none()
+    }
+
+    /// Every positive piece's text, for highlighting.
+    pub fn positive_texts(&self) -> Vec<String> {
+        self.must.iter().flatten().map(|p| p.text.clone()).collect()
+    }
+
+    /// Whether relaxing AND to OR could find more (several positive groups or a long piece).
+    pub fn can_relax(&self) -> bool {
+        self.must.len() > 1 || self.must.iter().flatten().any(|p| p.text.chars().count() > 2)
+    }
+}
+
+#[derive(Debug)]
+enum Lexeme {
+    Text { text: String, negated: bool, title_only: bool },
+    Or,
+}
+
+/// Parses `query`. Errors only for queries over [`MAX_QUERY_BYTES`].
+pub fn parse(query: &str) -> Result<ParsedQuery, Error> {
+    if query.len() > MAX_QUERY_BYTES {
+        return Err(Error::InvalidQuery(format!(
+            "query is {} bytes long; the limit is {MAX_QUERY_BYTES}",
+            query.len()
+        )));
+    }
+    let trimmed = query.trim();
+    let mut parsed = ParsedQuery {
+        doc_number: doc_number_key(trimmed),
+        index_number: index_number_key(trimmed),
+        ..Default::default()
+    };
+    let mut pending_or = false;
+    for lexeme in lex(trimmed) {
+        match lexeme {
+            Lexeme::Or => pending_or = !parsed.must.is_empty(),
+            Lexeme::Text { text, negated, title_only } => {
+                let piece = Piece { text, title_only };
+                if negated {
+                    parsed.must_not.push(piece);
+                } else if pending_or {
+                    if let Some(last) = parsed.must.last_mut() {
+                        last.push(piece);
+                    }
+                } else {
+                    parsed.must.push(vec![piece]);
+                }
+                pending_or = false;
+            }
+        }
+        if parsed.must.len() + parsed.must_not.len() >= MAX_CLAUSES {
+            break;
+        }
+    }
+    Ok(parsed)
+}
+
+/// Splits a query into text pieces and operators; never fails.
+fn lex(query: &str) -> Vec<Lexeme> {
+    let mut out = Vec::new();
+    let mut chars = query.chars().peekable();
+    while let Some(&c) = chars.peek() {
+        if c.is_whitespace() || c == '\u{3000}' {
+            chars.next();
+            continue;
+        }
+        let mut negated = false;
+        let mut title_only = false;
+        if c == '-' || c == '－' {
+            chars.next();
+            negated = true;
+        } else if c == '+' {
+            chars.next();
+        }
+        // A word up to the next space, or a quoted phrase.
+        let mut text = String::new();
+        let quote = matches!(chars.peek(), Some('"' | '“' | '”' | '「' | '『'));
+        if !quote {
+            while let Some(&c) = chars.peek() {
+                if c.is_whitespace() || c == '\u{3000}' {
+                    break;
+                }
+                if matches!(c, '"' | '“' | '「' | '『') && !text.is_empty() && !text.ends_with(':') {
+                    break;
+                }
+                text.push(c);
+                chars.next();
+                if let Some(rest) = text.strip_suffix(':').or_else(|| text.strip_suffix('：')) {
+                    if matches!(rest, "title" | "标题" | "標題") {
+                        title_only = true;
+                        text.clear();
+                    }
+                }
+            }
+        }
+        if matches!(chars.peek(), Some('"' | '“' | '”' | '「' | '『')) {
+            chars.next();
+            for c in chars.by_ref() {
+                if matches!(c, '"' | '“' | '”' | '」' | '』') {
+                    break;
+                }
+                text.push(c);
+            }
+        }
+        let text = text.trim().to_string();
+        if !negated && !title_only && (text == "OR" || text == "|" || text == "||") {
+            out.push(Lexeme::Or);
+        } else if text == "AND" || text == "&&" || text.is_empty() {
+            continue;
+        } else {
+            out.push(Lexeme::Text { text, negated, title_only });
+        }
+    }
+    out
+}
+
+/// Builds tantivy queries from parsed queries with one analyzer.
+pub struct QueryBuilder<'a> {
+    fields: &'a Fields,
+    analyzer: &'a Analyzer,
+}
+
+impl<'a> QueryBuilder<'a> {
+    /// A builder over these fields with this analyzer.
+    pub fn new(fields: &'a Fields, analyzer: &'a Analyzer) -> Self {
+        QueryBuilder { fields, analyzer }
+    }
+
+    /// The text query. `relaxed` turns the AND of groups (and the phrase
+    /// inside long pieces) into an OR of their words.
+    pub fn build(&self, parsed: &ParsedQuery, relaxed: bool) -> Box<dyn Query> {
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for group in &parsed.must {
+            let alternatives: Vec<(Occur, Box<dyn Query>)> = group
+                .iter()
+                .filter_map(|piece| self.piece(piece, relaxed))
+                .map(|q| (Occur::Should, q))
+                .collect();
+            if alternatives.is_empty() {
+                continue;
+            }
+            let occur = if relaxed { Occur::Should } else { Occur::Must };
+            clauses.push((occur, Box::new(BooleanQuery::new(alternatives))));
+        }
+        let text: Box<dyn Query> = if clauses.is_empty() {
+            Box::new(AllQuery)
+        } else {
+            Box::new(BooleanQuery::new(clauses))
+        };
+        let mut outer: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let keys = [
+            (self.fields.doc_number, parsed.doc_number.as_deref()),
+            (self.fields.index_number, parsed.index_number.as_deref()),
+        ];
+        let has_key = keys.iter().any(|(_, k)| k.is_some());
+        for (field, key) in keys {
+            if let Some(key) = key {
+                let term = TermQuery::new(Term::from_field_text(field, key), IndexRecordOption::Basic);
+                outer.push((Occur::Should, Box::new(BoostQuery::new(Box::new(term), KEY_BOOST))));
+            }
+        }
+        if has_key {
+            outer.push((Occur::Should, text));
+        } else {
+            outer.push((Occur::Must, text));
+        }
+        for piece in &parsed.must_not {
+            if let Some(q) = self.piece(piece, false) {
+                outer.push((Occur::MustNot, q));
+            }
+        }
+        Box::new(BooleanQuery::new(outer))
+    }
+
+    /// One piece over the title (and body unless title-only) streams.
+    fn piece(&self, piece: &Piece, relaxed: bool) -> Option<Box<dyn Query>> {
+        let normalized = normalize(&piece.text);
+        let precise = self.analyzer.terms(TermStream::Precise, &normalized);
+        let bigrams = self.analyzer.terms(TermStream::Bigram, &normalized);
+        if precise.is_empty() && bigrams.is_empty() {
+            return None;
+        }
+        let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let parts: &[(bool, f32)] = if piece.title_only { &[(true, 1.0)] } else { &[(true, 2.0), (false, 1.0)] };
+        for &(title, weight) in parts {
+            let field = |s| self.fields.text_field(title, s);
+            if relaxed && precise.len() > 1 {
+                // Bag of words: each word may match anywhere.
+                for word in &precise {
+                    should.push((Occur::Should, boosted(term_query(field(TermStream::Search), word), weight)));
+                }
+                continue;
+            }
+            if let Some(q) = sequence(field(TermStream::Precise), &precise) {
+                should.push((Occur::Should, boosted(q, 3.0 * weight)));
+            }
+            if let [word] = precise.as_slice() {
+                should.push((Occur::Should, boosted(term_query(field(TermStream::Search), word), 1.5 * weight)));
+            }
+            if let Some(q) = sequence(field(TermStream::Bigram), &bigrams) {
+                should.push((Occur::Should, boosted(q, weight)));
+            }
+            // A lone CJK character only exists inside bigrams: match those that start with it.
+            if let [single] = bigrams.as_slice() {
+                let mut it = single.chars();
+                if let (Some(c), None) = (it.next(), it.next()) {
+                    if is_cjk(c) {
+                        let pattern = format!("{}.", regex::escape(single));
+                        if let Ok(q) = RegexQuery::from_pattern(&pattern, field(TermStream::Bigram)) {
+                            should.push((Occur::Should, boosted(Box::new(q), 0.5 * weight)));
+                        }
+                    }
+                }
+            }
+        }
+        (!should.is_empty()).then(|| Box::new(BooleanQuery::new(should)) as Box<dyn Query>)
+    }
+}
+
+fn term_query(field: Field, text: &str) -> Box<dyn Query> {
+    Box::new(TermQuery::new(Term::from_field_text(field, text), IndexRecordOption::WithFreqs))
+}
+
+/// A term for one word, a phrase for several.
+fn sequence(field: Field, words: &[String]) -> Option<Box<dyn Query>> {
+    match words {
+        [] => None,
+        [word] => Some(term_query(field, word)),
+        _ => {
+            let terms = words.iter().map(|w| Term::from_field_text(field, w)).collect();
+            Some(Box::new(PhraseQuery::new(terms)))
+        }
+    }
+}
+
+fn boosted(query: Box<dyn Query>, boost: f32) -> Box<dyn Query> {
+    if (boost - 1.0).abs() < f32::EPSILON { query } else { Box::new(BoostQuery::new(query, boost)) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(groups: &[Vec<Piece>]) -> Vec<Vec<&str>> {
+        groups.iter().map(|g| g.iter().map(|p| p.text.as_str()).collect()).collect()
+    }
+
+    #[test]
+    fn words_phrases_exclusions_and_or() {
+        let q = parse(r#"财政 "预算 公开" -草案 教育 OR 卫生 title:通知"#).unwrap();
+        assert_eq!(texts(&q.must), vec![vec!["财政"], vec!["预算 公开"], vec!["教育", "卫生"], vec!["通知"]]);
+        assert_eq!(q.must_not.len(), 1);
+        assert_eq!(q.must_not[0].text, "草案");
+        assert!(q.must[3][0].title_only);
+        assert!(!q.must[0][0].title_only);
+    }
+
+    #[test]
+    fn garbage_never_fails() {
+        for input in ["\"", "\"unbalanced", "-", "OR", "OR OR", "title:", "-\"\"", "（）", "「公开", "a OR", "：：", "title:\"x"] {
+            let q = parse(input);
+            assert!(q.is_ok(), "{input}");
+        }
+        assert_eq!(texts(&parse("\"公开 信息").unwrap().must), vec![vec!["公开 信息"]]);
+        assert!(parse("OR").unwrap().is_match_all());
+    }
+
+    #[test]
+    fn huge_queries_are_refused_clearly() {
+        let err = parse(&"长".repeat(5000)).unwrap_err();
+        assert!(err.to_string().contains("limit"), "{err}");
+    }
+
+    #[test]
+    fn doc_numbers_are_recognised() {
+        assert_eq!(parse("国发[2016]55号").unwrap().doc_number.as_deref(), Some("国发〔2016〕55号"));
+        assert_eq!(parse("6107240001/2018-00001").unwrap().index_number.as_deref(), Some("6107240001/2018-00001"));
+        assert!(parse("财政 预算").unwrap().doc_number.is_none());
+    }
+}

@@ -1,0 +1,170 @@
+//! The tantivy schema: which fields exist, how each is indexed, and how a
+//! [`Document`] becomes a tantivy document.
+//!
+//! The whole document is stored once, as JSON in `stored`, so that export and
+//! results return exactly what was indexed. Text is indexed three ways per
+//! part (title, body) from one analysis pass, as pre-tokenized values; the
+//! fields still name the analyzer's tokenizers so that tantivy-side
+//! tokenization (if anything asks for it) runs the same chain.
+
+use std::sync::Arc;
+
+use tantivy::schema::{
+    DateOptions, DateTimePrecision, FAST, Field, INDEXED, IndexRecordOption, STORED, STRING,
+    Schema, TextFieldIndexing, TextOptions,
+};
+use tantivy::tokenizer::PreTokenizedString;
+use tantivy::{DateTime, TantivyDocument};
+
+use crate::analysis::{
+    Analysis, Analyzer, BIGRAM_TOKENIZER, PRECISE_TOKENIZER, SEARCH_TOKENIZER, TermStream,
+    normalize,
+};
+use crate::doc_number::{stored_doc_number_key, stored_index_number_key};
+use crate::document::Document;
+
+/// Handles to every field of the schema.
+#[derive(Debug, Clone)]
+pub struct Fields {
+    /// Document id (raw, fast): the upsert key.
+    pub id: Field,
+    /// The URL and every alias, raw, for lookups by URL.
+    pub url: Field,
+    /// The whole document as JSON (stored only).
+    pub stored: Field,
+    /// Title, precise / search / bigram streams.
+    pub title: [Field; 3],
+    /// Body and attachment text, precise / search / bigram streams.
+    pub body: [Field; 3],
+    /// Publication date (day precision, fast).
+    pub published: Field,
+    /// Publication year (fast, for the year facet).
+    pub year: Field,
+    /// 发布机构 (raw, fast, for facet and filter).
+    pub publisher: Field,
+    /// Category name, `新闻` for news, empty when unknown (raw, fast).
+    pub category: Field,
+    /// What decided the category (raw, fast).
+    pub category_source: Field,
+    /// 信息公开 or 新闻 (raw, fast).
+    pub kind: Field,
+    /// Normalised 文号 key.
+    pub doc_number: Field,
+    /// Normalised 索引号 key.
+    pub index_number: Field,
+    /// Content hash (raw, fast): unchanged documents are not rewritten.
+    pub content_hash: Field,
+}
+
+impl Fields {
+    /// The field of one part and stream.
+    pub fn text_field(&self, title: bool, stream: TermStream) -> Field {
+        let fields = if title { &self.title } else { &self.body };
+        match stream {
+            TermStream::Precise => fields[0],
+            TermStream::Search => fields[1],
+            TermStream::Bigram => fields[2],
+        }
+    }
+}
+
+/// Builds the schema and its field handles.
+pub fn build_schema() -> (Schema, Fields) {
+    let mut builder = Schema::builder();
+    let raw_fast = STRING | FAST;
+    let text = |tokenizer: &str| {
+        TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(tokenizer)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        )
+    };
+    let id = builder.add_text_field("id", raw_fast.clone());
+    let url = builder.add_text_field("url", STRING);
+    let stored = builder.add_text_field("stored", STORED);
+    let title = [
+        builder.add_text_field("title_precise", text(PRECISE_TOKENIZER)),
+        builder.add_text_field("title_search", text(SEARCH_TOKENIZER)),
+        builder.add_text_field("title_bigram", text(BIGRAM_TOKENIZER)),
+    ];
+    let body = [
+        builder.add_text_field("body_precise", text(PRECISE_TOKENIZER)),
+        builder.add_text_field("body_search", text(SEARCH_TOKENIZER)),
+        builder.add_text_field("body_bigram", text(BIGRAM_TOKENIZER)),
+    ];
+    let published = builder.add_date_field(
+        "published",
+        DateOptions::from(INDEXED | FAST).set_precision(DateTimePrecision::Seconds),
+    );
+    let year = builder.add_u64_field("year", INDEXED | FAST);
+    let publisher = builder.add_text_field("publisher", raw_fast.clone());
+    let category = builder.add_text_field("category", raw_fast.clone());
+    let category_source = builder.add_text_field("category_source", raw_fast.clone());
+    let kind = builder.add_text_field("kind", raw_fast.clone());
+    let doc_number = builder.add_text_field("doc_number", STRING);
+    let index_number = builder.add_text_field("index_number", STRING);
+    let content_hash = builder.add_text_field("content_hash", raw_fast);
+    let fields = Fields {
+        id,
+        url,
+        stored,
+        title,
+        body,
+        published,
+        year,
+        publisher,
+        category,
+        category_source,
+        kind,
+        doc_number,
+        index_number,
+        content_hash,
+    };
+    (builder.build(), fields)
+}
+
+/// Turns a validated document into a tantivy document: one analysis pass
+/// per part, three streams each.
+pub fn to_tantivy(doc: &Document, fields: &Fields, analyzer: &Arc<Analyzer>) -> TantivyDocument {
+    let mut out = TantivyDocument::default();
+    out.add_text(fields.id, &doc.id);
+    if !doc.url.is_empty() {
+        out.add_text(fields.url, &doc.url);
+    }
+    for alias in &doc.aliases {
+        out.add_text(fields.url, alias);
+    }
+    out.add_text(fields.stored, serde_json::to_string(doc).unwrap_or_default());
+
+    let mut title = Analysis::default();
+    analyzer.analyze_normalized(&normalize(&doc.title), &mut title);
+    let mut body = Analysis::default();
+    analyzer.analyze_normalized(&normalize(&doc.body), &mut body);
+    if !doc.attachment_text.is_empty() {
+        analyzer.analyze_normalized(&normalize(&doc.attachment_text), &mut body);
+    }
+    for (analysis, part) in [(title, &fields.title), (body, &fields.body)] {
+        let Analysis { precise, search, bigram } = analysis;
+        for (field, tokens) in part.iter().zip([precise, search, bigram]) {
+            out.add_pre_tokenized_text(*field, PreTokenizedString { text: String::new(), tokens });
+        }
+    }
+
+    if let Some(date) = doc.published_date() {
+        let midnight = date.midnight().assume_utc();
+        out.add_date(fields.published, DateTime::from_utc(midnight));
+        out.add_u64(fields.year, date.year().max(0) as u64);
+    }
+    out.add_text(fields.publisher, doc.publisher.trim());
+    out.add_text(fields.category, doc.category.as_deref().unwrap_or(""));
+    out.add_text(fields.category_source, doc.category_source.as_deref().unwrap_or(""));
+    out.add_text(fields.kind, doc.kind.as_deref().unwrap_or(""));
+    if let Some(key) = stored_doc_number_key(&doc.doc_number) {
+        out.add_text(fields.doc_number, key);
+    }
+    if let Some(key) = stored_index_number_key(&doc.index_number) {
+        out.add_text(fields.index_number, key);
+    }
+    out.add_text(fields.content_hash, &doc.content_hash);
+    out
+}

@@ -1,0 +1,570 @@
+//! Searching: filters, one-pass collection of hits and facets, snippets.
+//!
+//! [`SearchCollector`] is the extension point (as tantivy intends): in one
+//! pass over the matching documents it counts the category facet for the
+//! query *before* the category filter (so a citizen sees where else results
+//! are), applies the category filter, counts the year and publisher facets
+//! of what remains, and keeps the top `offset + limit` by score or date.
+
+use std::cmp::{Ordering, Reverse};
+use std::collections::{BinaryHeap, HashMap};
+use std::ops::Bound;
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+use tantivy::collector::{Collector, SegmentCollector};
+use tantivy::columnar::{Column, StrColumn};
+use tantivy::query::{BooleanQuery, Occur, Query, RangeQuery, TermQuery};
+use tantivy::schema::{IndexRecordOption, Value};
+use tantivy::{DateTime, DocAddress, DocId, IndexReader, Score, SegmentOrdinal, SegmentReader, TantivyDocument, Term};
+use time::Date;
+
+use crate::category::{CATEGORIES, KIND_NEWS};
+use crate::document::Document;
+use crate::query::{QueryBuilder, parse};
+use crate::snippet::Highlighter;
+use crate::store::IndexHandle;
+use crate::Error;
+
+/// Most results one request may page through (offset + limit).
+pub const MAX_DEPTH: usize = 10_000;
+/// Most hits on one page.
+pub const MAX_LIMIT: usize = 1_000;
+/// Publishers listed in the facet.
+const PUBLISHER_FACET_SIZE: usize = 30;
+/// Snippet length in characters.
+pub const SNIPPET_CHARS: usize = 120;
+
+/// Result order.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Sort {
+    /// Best match first.
+    #[default]
+    Relevance,
+    /// Newest first.
+    Date,
+}
+
+impl std::str::FromStr for Sort {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        match s {
+            "relevance" | "" => Ok(Sort::Relevance),
+            "date" => Ok(Sort::Date),
+            other => Err(Error::InvalidQuery(format!("unknown sort {other:?} (relevance or date)"))),
+        }
+    }
+}
+
+/// What to search for.
+#[derive(Debug, Clone, Default)]
+pub struct SearchRequest {
+    /// Query text in the portal's query language.
+    pub query: String,
+    /// Only these categories (any of them); `新闻` selects news.
+    pub categories: Vec<String>,
+    /// Published on or after.
+    pub from: Option<Date>,
+    /// Published on or before.
+    pub to: Option<Date>,
+    /// Only this 发布机构.
+    pub publisher: Option<String>,
+    /// Order.
+    pub sort: Sort,
+    /// Page size.
+    pub limit: usize,
+    /// Hits to skip.
+    pub offset: usize,
+    /// Whether to make snippets (costs a little per hit).
+    pub snippets: bool,
+}
+
+/// One hit.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Hit {
+    /// Document id.
+    pub id: String,
+    /// URL.
+    pub url: String,
+    /// Title (plain text).
+    pub title: String,
+    /// Title, HTML-escaped with matches in `<em>`.
+    pub title_html: String,
+    /// Body extract, HTML-escaped with matches in `<em>`.
+    pub snippet: String,
+    /// Category, or null.
+    pub category: Option<String>,
+    /// `信息公开` or `新闻`.
+    pub kind: Option<String>,
+    /// `YYYY-MM-DD`.
+    pub published: Option<String>,
+    /// 发布机构.
+    pub publisher: String,
+    /// 文号.
+    pub doc_number: String,
+    /// 索引号.
+    pub index_number: String,
+    /// Relevance score.
+    pub score: f32,
+}
+
+/// Facet counts, in display order (serialised as a JSON object).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Counts(pub Vec<(String, u64)>);
+
+impl Serialize for Counts {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for Counts {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let map = serde_json::Map::<String, serde_json::Value>::deserialize(deserializer)?;
+        Ok(Counts(map.into_iter().map(|(k, v)| (k, v.as_u64().unwrap_or(0))).collect()))
+    }
+}
+
+impl Counts {
+    /// Count of one value (0 when absent).
+    pub fn get(&self, key: &str) -> u64 {
+        self.0.iter().find(|(k, _)| k == key).map_or(0, |(_, v)| *v)
+    }
+}
+
+/// Facets of a result set.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Facets {
+    /// All 20 categories and 新闻, for the query before the category filter.
+    pub category: Counts,
+    /// Years, newest first.
+    pub year: Counts,
+    /// Most frequent publishers.
+    pub publisher: Counts,
+}
+
+/// The answer to a [`SearchRequest`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SearchResponse {
+    /// Matching documents (after all filters).
+    pub total: u64,
+    /// Time taken inside the searcher, in milliseconds.
+    pub took_ms: f64,
+    /// Whether no document matched every word, so any word was accepted.
+    #[serde(default)]
+    pub relaxed: bool,
+    /// The page of hits.
+    pub hits: Vec<Hit>,
+    /// Facet counts.
+    pub facets: Facets,
+}
+
+/// Searches one index generation. Cheap to clone; share it between threads.
+#[derive(Clone)]
+pub struct Searcher {
+    handle: IndexHandle,
+    reader: IndexReader,
+}
+
+impl Searcher {
+    /// A searcher whose reader reloads shortly after every commit.
+    pub fn new(handle: IndexHandle) -> Result<Self, Error> {
+        let reader = handle
+            .index
+            .reader_builder()
+            .reload_policy(tantivy::ReloadPolicy::OnCommitWithDelay)
+            .try_into()?;
+        Ok(Searcher { handle, reader })
+    }
+
+    /// The index this searcher reads.
+    pub fn handle(&self) -> &IndexHandle {
+        &self.handle
+    }
+
+    /// Documents in the index.
+    pub fn num_docs(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    /// Reloads the reader now (after a commit in this process).
+    pub fn reload(&self) -> Result<(), Error> {
+        Ok(self.reader.reload()?)
+    }
+
+    /// Runs a request.
+    pub fn search(&self, request: &SearchRequest) -> Result<SearchResponse, Error> {
+        let started = Instant::now();
+        let limit = request.limit.min(MAX_LIMIT);
+        if request.offset.saturating_add(limit) > MAX_DEPTH {
+            return Err(Error::InvalidQuery(format!(
+                "offset + limit may not exceed {MAX_DEPTH}; narrow the search instead"
+            )));
+        }
+        if let (Some(from), Some(to)) = (request.from, request.to) {
+            if from > to {
+                return Err(Error::InvalidQuery(format!("from ({from}) is after to ({to})")));
+            }
+        }
+        let parsed = parse(&request.query)?;
+        let builder = QueryBuilder::new(&self.handle.fields, &self.handle.analyzer);
+        let searcher = self.reader.searcher();
+        let collector = SearchCollector {
+            sort: request.sort,
+            keep: request.offset + limit,
+            categories: request.categories.clone(),
+        };
+        let mut relaxed = false;
+        let mut fruit = searcher.search(&self.filtered(builder.build(&parsed, false), request), &collector)?;
+        if fruit.total == 0 && parsed.can_relax() {
+            let relaxed_fruit =
+                searcher.search(&self.filtered(builder.build(&parsed, true), request), &collector)?;
+            if relaxed_fruit.total > 0 {
+                fruit = relaxed_fruit;
+                relaxed = true;
+            }
+        }
+        let highlighter = Highlighter::new(&self.handle.analyzer, &parsed.positive_texts());
+        let mut hits = Vec::with_capacity(limit);
+        for &(score, address) in fruit.top.iter().skip(request.offset).take(limit) {
+            let stored: TantivyDocument = searcher.doc(address)?;
+            let doc = self.stored_document(&stored)?;
+            hits.push(make_hit(doc, score, &highlighter, request.snippets && !parsed.is_match_all()));
+        }
+        Ok(SearchResponse {
+            total: fruit.total,
+            took_ms: started.elapsed().as_secs_f64() * 1000.0,
+            relaxed,
+            hits,
+            facets: fruit.facets,
+        })
+    }
+
+    /// The text query with every filter but the category (the collector applies that).
+    fn filtered(&self, text: Box<dyn Query>, request: &SearchRequest) -> Box<dyn Query> {
+        let fields = &self.handle.fields;
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, text)];
+        if request.from.is_some() || request.to.is_some() {
+            let bound = |d: Option<Date>, end: bool| match d {
+                None => Bound::Unbounded,
+                Some(d) => {
+                    let t = d.midnight().assume_utc();
+                    let dt = DateTime::from_utc(t);
+                    let term = Term::from_field_date(fields.published, dt);
+                    if end { Bound::Included(term) } else { Bound::Included(term) }
+                }
+            };
+            clauses.push((
+                Occur::Must,
+                Box::new(RangeQuery::new(bound(request.from, false), bound(request.to, true))),
+            ));
+        }
+        if let Some(publisher) = request.publisher.as_deref().filter(|p| !p.trim().is_empty()) {
+            clauses.push((
+                Occur::Must,
+                Box::new(TermQuery::new(
+                    Term::from_field_text(fields.publisher, publisher.trim()),
+                    IndexRecordOption::Basic,
+                )),
+            ));
+        }
+        Box::new(BooleanQuery::new(clauses))
+    }
+
+    /// The stored document of a tantivy document.
+    fn stored_document(&self, stored: &TantivyDocument) -> Result<Document, Error> {
+        let json = stored
+            .get_first(self.handle.fields.stored)
+            .and_then(|v| v.as_str())
+            .ok_or_else(|| Error::InvalidDocument("stored document missing".into()))?;
+        serde_json::from_str(json).map_err(|e| Error::InvalidDocument(format!("stored document unreadable: {e}")))
+    }
+
+    /// A document by id.
+    pub fn get(&self, id: &str) -> Result<Option<Document>, Error> {
+        self.first_by_term(Term::from_field_text(self.handle.fields.id, id))
+    }
+
+    /// A document by its URL or any of its aliases.
+    pub fn get_by_url(&self, url: &str) -> Result<Option<Document>, Error> {
+        self.first_by_term(Term::from_field_text(self.handle.fields.url, url))
+    }
+
+    fn first_by_term(&self, term: Term) -> Result<Option<Document>, Error> {
+        let searcher = self.reader.searcher();
+        let query = TermQuery::new(term, IndexRecordOption::Basic);
+        let top = searcher.search(&query, &tantivy::collector::TopDocs::with_limit(1).order_by_score())?;
+        match top.first() {
+            Some((_, address)) => {
+                let stored: TantivyDocument = searcher.doc(*address)?;
+                Ok(Some(self.stored_document(&stored)?))
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// Every document, in index order (for export and rebuilds).
+    pub fn for_each_document(&self, mut f: impl FnMut(Document) -> Result<(), Error>) -> Result<u64, Error> {
+        let searcher = self.reader.searcher();
+        let mut count = 0;
+        for (ord, segment) in searcher.segment_readers().iter().enumerate() {
+            let alive = segment.alive_bitset();
+            for doc in 0..segment.max_doc() {
+                if alive.is_some_and(|bits| !bits.is_alive(doc)) {
+                    continue;
+                }
+                let stored: TantivyDocument = searcher.doc(DocAddress::new(ord as u32, doc))?;
+                f(self.stored_document(&stored)?)?;
+                count += 1;
+            }
+        }
+        Ok(count)
+    }
+}
+
+fn make_hit(doc: Document, score: f32, highlighter: &Highlighter, snippets: bool) -> Hit {
+    let snippet = if snippets {
+        highlighter.snippet(&doc.body, SNIPPET_CHARS)
+    } else {
+        let first: String = doc.body.trim().chars().take(SNIPPET_CHARS).collect();
+        crate::snippet::escape_html(&first)
+    };
+    Hit {
+        title_html: highlighter.highlight(&doc.title),
+        snippet,
+        id: doc.id,
+        url: doc.url,
+        title: doc.title,
+        category: doc.category,
+        kind: doc.kind,
+        published: doc.published,
+        publisher: doc.publisher,
+        doc_number: doc.doc_number,
+        index_number: doc.index_number,
+        score,
+    }
+}
+
+/// Sort key: bigger is better; ties go to the earlier document.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Key {
+    primary: f64,
+    score: f32,
+    address: DocAddress,
+}
+
+impl Eq for Key {}
+impl PartialOrd for Key {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Key {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.primary
+            .total_cmp(&other.primary)
+            .then(self.score.total_cmp(&other.score))
+            .then(other.address.cmp(&self.address))
+    }
+}
+
+/// What a [`SearchCollector`] gathers.
+pub struct CollectedResults {
+    /// Matches after the category filter.
+    pub total: u64,
+    /// The best `keep`, best first.
+    pub top: Vec<(f32, DocAddress)>,
+    /// Facet counts.
+    pub facets: Facets,
+}
+
+/// Top documents and facets in one pass (see the module docs).
+pub struct SearchCollector {
+    sort: Sort,
+    keep: usize,
+    categories: Vec<String>,
+}
+
+/// Per-segment state of [`SearchCollector`].
+pub struct SegmentResults {
+    segment: SegmentOrdinal,
+    sort: Sort,
+    keep: usize,
+    category: Option<StrColumn>,
+    /// Per category ordinal: allowed by the filter (empty = no filter).
+    allowed: Vec<bool>,
+    filtering: bool,
+    publisher: Option<StrColumn>,
+    year: Option<Column<u64>>,
+    published: Option<Column<DateTime>>,
+    category_counts: Vec<u64>,
+    publisher_counts: Vec<u64>,
+    year_counts: HashMap<u64, u64>,
+    total: u64,
+    heap: BinaryHeap<Reverse<Key>>,
+}
+
+/// Fruit of one segment: counts already resolved to strings.
+pub struct SegmentFruit {
+    total: u64,
+    top: Vec<Key>,
+    category: HashMap<String, u64>,
+    publisher: HashMap<String, u64>,
+    year: HashMap<u64, u64>,
+}
+
+impl Collector for SearchCollector {
+    type Fruit = CollectedResults;
+    type Child = SegmentResults;
+
+    fn for_segment(&self, segment: SegmentOrdinal, reader: &SegmentReader) -> tantivy::Result<SegmentResults> {
+        let fast = reader.fast_fields();
+        let category = fast.str("category")?;
+        let publisher = fast.str("publisher")?;
+        let dict_len = |c: &Option<StrColumn>| c.as_ref().map_or(0, |c| c.num_terms());
+        let mut allowed = vec![false; dict_len(&category)];
+        if let Some(column) = &category {
+            for name in &self.categories {
+                if let Ok(Some(ord)) = column.dictionary().term_ord(name.as_bytes()) {
+                    if let Some(slot) = allowed.get_mut(ord as usize) {
+                        *slot = true;
+                    }
+                }
+            }
+        }
+        Ok(SegmentResults {
+            segment,
+            sort: self.sort,
+            keep: self.keep,
+            category_counts: vec![0; dict_len(&category)],
+            publisher_counts: vec![0; dict_len(&publisher)],
+            category,
+            allowed,
+            filtering: !self.categories.is_empty(),
+            publisher,
+            year: fast.column_opt::<u64>("year")?,
+            published: fast.column_opt::<DateTime>("published")?,
+            year_counts: HashMap::new(),
+            total: 0,
+            heap: BinaryHeap::new(),
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        self.sort == Sort::Relevance
+    }
+
+    fn merge_fruits(&self, fruits: Vec<SegmentFruit>) -> tantivy::Result<CollectedResults> {
+        let mut total = 0;
+        let mut top = Vec::new();
+        let mut category: HashMap<String, u64> = HashMap::new();
+        let mut publisher: HashMap<String, u64> = HashMap::new();
+        let mut year: HashMap<u64, u64> = HashMap::new();
+        for fruit in fruits {
+            total += fruit.total;
+            top.extend(fruit.top);
+            for (k, v) in fruit.category {
+                *category.entry(k).or_default() += v;
+            }
+            for (k, v) in fruit.publisher {
+                *publisher.entry(k).or_default() += v;
+            }
+            for (k, v) in fruit.year {
+                *year.entry(k).or_default() += v;
+            }
+        }
+        top.sort_unstable_by(|a, b| b.cmp(a));
+        top.truncate(self.keep);
+        let mut category_counts: Vec<(String, u64)> = CATEGORIES
+            .iter()
+            .chain(std::iter::once(&KIND_NEWS))
+            .map(|c| (c.to_string(), category.remove(*c).unwrap_or(0)))
+            .collect();
+        let mut others: Vec<(String, u64)> = category.into_iter().filter(|(k, _)| !k.is_empty()).collect();
+        others.sort();
+        category_counts.extend(others);
+        let mut publishers: Vec<(String, u64)> = publisher.into_iter().filter(|(k, _)| !k.is_empty()).collect();
+        publishers.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        publishers.truncate(PUBLISHER_FACET_SIZE);
+        let mut years: Vec<(String, u64)> = year.into_iter().map(|(y, c)| (y.to_string(), c)).collect();
+        years.sort_by(|a, b| b.0.cmp(&a.0));
+        Ok(CollectedResults {
+            total,
+            top: top.into_iter().map(|k| (k.score, k.address)).collect(),
+            facets: Facets { category: Counts(category_counts), year: Counts(years), publisher: Counts(publishers) },
+        })
+    }
+}
+
+impl SegmentCollector for SegmentResults {
+    type Fruit = SegmentFruit;
+
+    fn collect(&mut self, doc: DocId, score: Score) {
+        let category_ord = self.category.as_ref().and_then(|c| c.term_ords(doc).next());
+        if let Some(ord) = category_ord {
+            if let Some(count) = self.category_counts.get_mut(ord as usize) {
+                *count += 1;
+            }
+        }
+        if self.filtering && !category_ord.is_some_and(|o| self.allowed.get(o as usize).copied().unwrap_or(false)) {
+            return;
+        }
+        self.total += 1;
+        if let Some(ord) = self.publisher.as_ref().and_then(|c| c.term_ords(doc).next()) {
+            if let Some(count) = self.publisher_counts.get_mut(ord as usize) {
+                *count += 1;
+            }
+        }
+        if let Some(year) = self.year.as_ref().and_then(|c| c.first(doc)) {
+            *self.year_counts.entry(year).or_default() += 1;
+        }
+        if self.keep == 0 {
+            return;
+        }
+        let primary = match self.sort {
+            Sort::Relevance => f64::from(score),
+            Sort::Date => self
+                .published
+                .as_ref()
+                .and_then(|c| c.first(doc))
+                .map_or(f64::MIN, |d| d.into_timestamp_secs() as f64),
+        };
+        let key = Key { primary, score, address: DocAddress::new(self.segment, doc) };
+        if self.heap.len() < self.keep {
+            self.heap.push(Reverse(key));
+        } else if let Some(Reverse(worst)) = self.heap.peek() {
+            if key > *worst {
+                self.heap.pop();
+                self.heap.push(Reverse(key));
+            }
+        }
+    }
+
+    fn harvest(self) -> SegmentFruit {
+        let resolve = |column: &Option<StrColumn>, counts: &[u64]| {
+            let mut out = HashMap::new();
+            if let Some(column) = column {
+                let mut name = String::new();
+                for (ord, &count) in counts.iter().enumerate() {
+                    if count > 0 && column.ord_to_str(ord as u64, &mut name).unwrap_or(false) {
+                        out.insert(name.clone(), count);
+                    }
+                }
+            }
+            out
+        };
+        SegmentFruit {
+            total: self.total,
+            category: resolve(&self.category, &self.category_counts),
+            publisher: resolve(&self.publisher, &self.publisher_counts),
+            year: self.year_counts,
+            top: self.heap.into_iter().map(|Reverse(k)| k).collect(),
+        }
+    }
+}

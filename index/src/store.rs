@@ -1,0 +1,160 @@
+//! The data directory and its index generations.
+//!
+//! ```text
+//! DATA/
+//!   CURRENT                 name of the live generation (replaced atomically)
+//!   generations/000001/     one tantivy index per generation
+//!   user-dict.txt           staff additions to the dictionary (optional)
+//! ```
+//!
+//! Readers resolve `CURRENT` when they open; a new generation is built beside
+//! the live one and becomes live only by the atomic rename of `CURRENT`, so
+//! nothing half-written is ever served.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use tantivy::Index;
+use tantivy::directory::MmapDirectory;
+
+use crate::Error;
+use crate::analysis::{Analyzer, register_tokenizers};
+use crate::schema::{Fields, build_schema};
+
+/// File naming the live generation.
+const CURRENT: &str = "CURRENT";
+/// Folder holding the generations.
+const GENERATIONS: &str = "generations";
+/// Staff dictionary file.
+pub const USER_DICTIONARY: &str = "user-dict.txt";
+
+/// A data directory.
+#[derive(Debug, Clone)]
+pub struct DataDir {
+    root: PathBuf,
+}
+
+/// An open index with its schema handles and analyzer.
+#[derive(Clone)]
+pub struct IndexHandle {
+    /// The tantivy index.
+    pub index: Index,
+    /// Field handles.
+    pub fields: Fields,
+    /// The analyzer its tokenizers share.
+    pub analyzer: Arc<Analyzer>,
+    /// The generation it belongs to.
+    pub generation: u64,
+}
+
+impl DataDir {
+    /// A data directory at `root` (not created until written to).
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        DataDir { root: root.into() }
+    }
+
+    /// Its path.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The analyzer for this directory: shipped dictionary plus `user-dict.txt`.
+    pub fn analyzer(&self) -> Result<Arc<Analyzer>, Error> {
+        Ok(Arc::new(Analyzer::with_user_dictionary(&self.root.join(USER_DICTIONARY))?))
+    }
+
+    /// The live generation's number, if any.
+    pub fn current_generation(&self) -> Result<Option<u64>, Error> {
+        let path = self.root.join(CURRENT);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => text
+                .trim()
+                .parse::<u64>()
+                .map(Some)
+                .map_err(|_| Error::Config { path, message: format!("not a generation number: {text:?}") }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(Error::io(&path, e)),
+        }
+    }
+
+    /// Folder of generation `n`.
+    pub fn generation_path(&self, n: u64) -> PathBuf {
+        self.root.join(GENERATIONS).join(format!("{n:06}"))
+    }
+
+    /// Every generation on disk, oldest first.
+    pub fn generations(&self) -> Result<Vec<u64>, Error> {
+        let dir = self.root.join(GENERATIONS);
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(Error::io(&dir, e)),
+        };
+        let mut out: Vec<u64> = entries
+            .filter_map(|e| e.ok())
+            .filter_map(|e| e.file_name().to_str().and_then(|s| s.parse().ok()))
+            .collect();
+        out.sort_unstable();
+        Ok(out)
+    }
+
+    /// Creates an empty generation beside the others and returns it (not live).
+    pub fn create_generation(&self, analyzer: Arc<Analyzer>) -> Result<IndexHandle, Error> {
+        let n = self.generations()?.last().copied().unwrap_or(0) + 1;
+        let path = self.generation_path(n);
+        std::fs::create_dir_all(&path).map_err(|e| Error::io(&path, e))?;
+        let (schema, fields) = build_schema();
+        let dir = MmapDirectory::open(&path).map_err(|e| Error::Io {
+            path: path.clone(),
+            source: std::io::Error::other(e.to_string()),
+        })?;
+        let index = Index::create(dir, schema, tantivy::IndexSettings::default())?;
+        register_tokenizers(index.tokenizers(), &analyzer);
+        Ok(IndexHandle { index, fields, analyzer, generation: n })
+    }
+
+    /// Makes generation `n` live, atomically.
+    pub fn publish(&self, n: u64) -> Result<(), Error> {
+        let tmp = self.root.join("CURRENT.tmp");
+        let path = self.root.join(CURRENT);
+        std::fs::write(&tmp, format!("{n}\n")).map_err(|e| Error::io(&tmp, e))?;
+        if let Ok(file) = std::fs::File::open(&tmp) {
+            let _ = file.sync_all();
+        }
+        std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))
+    }
+
+    /// Opens generation `n`.
+    pub fn open_generation(&self, n: u64, analyzer: Arc<Analyzer>) -> Result<IndexHandle, Error> {
+        let path = self.generation_path(n);
+        let dir = MmapDirectory::open(&path).map_err(|e| Error::Io {
+            path: path.clone(),
+            source: std::io::Error::other(e.to_string()),
+        })?;
+        let index = Index::open(dir)?;
+        let (_, fields) = build_schema();
+        register_tokenizers(index.tokenizers(), &analyzer);
+        Ok(IndexHandle { index, fields, analyzer, generation: n })
+    }
+
+    /// Opens the live generation; [`Error::NoIndex`] when there is none.
+    pub fn open_current(&self, analyzer: Arc<Analyzer>) -> Result<IndexHandle, Error> {
+        match self.current_generation()? {
+            Some(n) => self.open_generation(n, analyzer),
+            None => Err(Error::NoIndex(self.root.clone())),
+        }
+    }
+
+    /// Opens the live generation, creating and publishing a first one if none exists.
+    pub fn open_or_create_current(&self, analyzer: Arc<Analyzer>) -> Result<IndexHandle, Error> {
+        if self.current_generation()?.is_some() {
+            return self.open_current(analyzer);
+        }
+        let handle = self.create_generation(analyzer)?;
+        // An empty commit so that readers can open it before anything is added.
+        let mut writer = handle.index.writer::<tantivy::TantivyDocument>(15_000_000)?;
+        writer.commit()?;
+        self.publish(handle.generation)?;
+        Ok(handle)
+    }
+}

@@ -1,0 +1,224 @@
+//! Writing documents: upsert by id, skipping documents whose content did not
+//! change, with analysis spread over worker threads.
+//!
+//! Analysis (normalisation + jieba) is most of the cost of indexing, and
+//! tantivy's own indexing threads only see pre-tokenized values; so the
+//! caller's documents are analysed on `threads` workers that each feed the
+//! shared `IndexWriter` directly.
+
+use std::collections::HashMap;
+use std::sync::mpsc;
+
+use tantivy::columnar::StrColumn;
+use tantivy::{IndexWriter, TantivyDocument, Term};
+
+use crate::Error;
+use crate::document::Document;
+use crate::schema::to_tantivy;
+use crate::store::IndexHandle;
+
+/// What an upsert did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Upsert {
+    /// A new id.
+    Added,
+    /// A known id with different content.
+    Updated,
+    /// A known id with the same content: nothing written.
+    Unchanged,
+}
+
+/// Counts of what a batch of upserts did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct WriteStats {
+    /// New documents.
+    pub added: u64,
+    /// Changed documents.
+    pub updated: u64,
+    /// Documents that were already indexed as they are.
+    pub unchanged: u64,
+    /// Documents deleted.
+    pub deleted: u64,
+}
+
+impl WriteStats {
+    fn count(&mut self, outcome: Upsert) {
+        match outcome {
+            Upsert::Added => self.added += 1,
+            Upsert::Updated => self.updated += 1,
+            Upsert::Unchanged => self.unchanged += 1,
+        }
+    }
+}
+
+/// A writer on one generation.
+pub struct DocumentWriter {
+    handle: IndexHandle,
+    writer: IndexWriter,
+    /// id → content hash of every document in the index (plus this session's).
+    known: HashMap<String, String>,
+    threads: usize,
+    stats: WriteStats,
+}
+
+/// Memory tantivy may use for its indexing buffers.
+const WRITER_MEMORY: usize = 256 * 1024 * 1024;
+
+impl DocumentWriter {
+    /// Opens a writer; `threads` analysis workers (0 = all cores).
+    pub fn open(handle: IndexHandle, threads: usize) -> Result<Self, Error> {
+        let threads = if threads == 0 {
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        } else {
+            threads
+        };
+        let writer = handle.index.writer_with_num_threads(threads.clamp(1, 8), WRITER_MEMORY)?;
+        let known = load_known(&handle)?;
+        Ok(DocumentWriter { handle, writer, known, threads, stats: WriteStats::default() })
+    }
+
+    /// Number of documents known (indexed or written in this session).
+    pub fn known_count(&self) -> usize {
+        self.known.len()
+    }
+
+    /// Whether a document with this id is known, and its content hash.
+    pub fn known_hash(&self, id: &str) -> Option<&str> {
+        self.known.get(id).map(String::as_str)
+    }
+
+    /// Every known id (for reports and reconciliation).
+    pub fn known_ids(&self) -> impl Iterator<Item = &str> {
+        self.known.keys().map(String::as_str)
+    }
+
+    /// Upserts documents (already validated), analysing them in parallel.
+    /// Returns the outcome of each, in input order.
+    pub fn upsert_all(&mut self, docs: Vec<Document>) -> Result<Vec<Upsert>, Error> {
+        let mut outcomes = Vec::with_capacity(docs.len());
+        let mut to_write = Vec::new();
+        for mut doc in docs {
+            if doc.content_hash.is_empty() {
+                doc.content_hash = doc.compute_content_hash();
+            }
+            let outcome = match self.known.get(&doc.id) {
+                Some(hash) if *hash == doc.content_hash => Upsert::Unchanged,
+                Some(_) => Upsert::Updated,
+                None => Upsert::Added,
+            };
+            self.stats.count(outcome);
+            outcomes.push(outcome);
+            if outcome != Upsert::Unchanged {
+                self.known.insert(doc.id.clone(), doc.content_hash.clone());
+                to_write.push(doc);
+            }
+        }
+        self.write_parallel(to_write)?;
+        Ok(outcomes)
+    }
+
+    /// Deletes a document by id (no-op when unknown).
+    pub fn delete(&mut self, id: &str) {
+        if self.known.remove(id).is_some() {
+            self.writer.delete_term(Term::from_field_text(self.handle.fields.id, id));
+            self.stats.deleted += 1;
+        }
+    }
+
+    fn write_parallel(&self, docs: Vec<Document>) -> Result<(), Error> {
+        if docs.is_empty() {
+            return Ok(());
+        }
+        let fields = &self.handle.fields;
+        let analyzer = &self.handle.analyzer;
+        let writer = &self.writer;
+        let write_one = |doc: &Document| -> Result<(), Error> {
+            let tdoc: TantivyDocument = to_tantivy(doc, fields, analyzer);
+            writer.delete_term(Term::from_field_text(fields.id, &doc.id));
+            writer.add_document(tdoc)?;
+            Ok(())
+        };
+        if self.threads <= 1 || docs.len() < 4 {
+            return docs.iter().try_for_each(write_one);
+        }
+        // Documents with the same id must keep their order: route by id.
+        let (senders, receivers): (Vec<_>, Vec<_>) =
+            (0..self.threads).map(|_| mpsc::sync_channel::<Document>(64)).unzip();
+        std::thread::scope(|scope| -> Result<(), Error> {
+            let workers: Vec<_> = receivers
+                .into_iter()
+                .map(|rx| {
+                    scope.spawn(move || -> Result<(), Error> {
+                        for doc in rx {
+                            write_one(&doc)?;
+                        }
+                        Ok(())
+                    })
+                })
+                .collect();
+            for doc in docs {
+                let slot = (xxhash_rust::xxh3::xxh3_64(doc.id.as_bytes()) % senders.len() as u64) as usize;
+                if senders[slot].send(doc).is_err() {
+                    break; // the worker failed; its error is reported below
+                }
+            }
+            drop(senders);
+            for worker in workers {
+                worker.join().map_err(|_| Error::InvalidDocument("analysis worker panicked".into()))??;
+            }
+            Ok(())
+        })
+    }
+
+    /// Makes everything written so far durable and visible to new readers.
+    pub fn commit(&mut self) -> Result<WriteStats, Error> {
+        self.writer.commit()?;
+        Ok(self.stats)
+    }
+
+    /// Counts so far.
+    pub fn stats(&self) -> WriteStats {
+        self.stats
+    }
+
+    /// Commits, then waits for background merges, so the index is compact.
+    pub fn finish(mut self) -> Result<WriteStats, Error> {
+        self.writer.commit()?;
+        self.writer.wait_merging_threads()?;
+        Ok(self.stats)
+    }
+}
+
+/// Reads id → content hash of every live document from the fast fields.
+fn load_known(handle: &IndexHandle) -> Result<HashMap<String, String>, Error> {
+    let reader = handle.index.reader()?;
+    let searcher = reader.searcher();
+    let mut known = HashMap::new();
+    for segment in searcher.segment_readers() {
+        let fast = segment.fast_fields();
+        let (Some(ids), Some(hashes)) = (fast.str("id")?, fast.str("content_hash")?) else {
+            continue;
+        };
+        let alive = segment.alive_bitset();
+        let (mut id, mut hash) = (String::new(), String::new());
+        for doc in 0..segment.max_doc() {
+            if alive.is_some_and(|bits| !bits.is_alive(doc)) {
+                continue;
+            }
+            if first_str(&ids, doc, &mut id) {
+                first_str(&hashes, doc, &mut hash);
+                known.insert(id.clone(), hash.clone());
+            }
+        }
+    }
+    Ok(known)
+}
+
+/// The first value of a str column for `doc`, into `out`; false when none.
+pub(crate) fn first_str(column: &StrColumn, doc: u32, out: &mut String) -> bool {
+    out.clear();
+    match column.term_ords(doc).next() {
+        Some(ord) => column.ord_to_str(ord, out).unwrap_or(false),
+        None => false,
+    }
+}
