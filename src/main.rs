@@ -12,9 +12,19 @@ fn main() -> std::process::ExitCode {
     cmd::init_logging(cli.verbose);
     match cmd::run(cli) {
         Ok(code) => code,
+        // A closed pipe (`gongkai export | head`) is the reader's choice, not an error.
+        Err(err) if is_broken_pipe(&err) => std::process::ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err:#}");
             std::process::ExitCode::from(2)
         }
     }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }

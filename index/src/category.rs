@@ -42,3 +42,56 @@ pub fn is_category(name: &str) -> bool {
 pub fn category_index(name: &str) -> Option<usize> {
     CATEGORIES.iter().position(|c| *c == name)
 }
+
+/// Settles `category` and `kind` from what a document says of itself: a
+/// category among the 20 (in either script) is taken as given (source
+/// `metadata`) and makes the kind 信息公开; a kind of 新闻 (or `news`) makes
+/// it news without a category. Returns whether the document is settled;
+/// an unsettled one is left for the taxonomy and the classifier.
+pub fn settle_given(doc: &mut crate::Document) -> bool {
+    if let Some(given) = doc.category.as_deref() {
+        let name = crate::analysis::normalize(given.trim());
+        if is_category(&name) {
+            doc.category = Some(name);
+            doc.kind = Some(KIND_DISCLOSURE.to_string());
+            if doc.category_source.is_none() {
+                doc.category_source = Some("metadata".to_string());
+            }
+            return true;
+        }
+        doc.category = None;
+    }
+    let is_news = doc
+        .kind
+        .as_deref()
+        .is_some_and(|k| matches!(crate::analysis::normalize(k.trim()).as_str(), "新闻" | "news"));
+    if is_news {
+        doc.kind = Some(KIND_NEWS.to_string());
+        doc.category = None;
+        if doc.category_source.is_none() {
+            doc.category_source = Some("metadata".to_string());
+        }
+        return true;
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Document;
+
+    #[test]
+    fn given_categories_and_news_are_settled() {
+        let mut doc = Document { category: Some("財政預決算".into()), ..Default::default() };
+        assert!(settle_given(&mut doc));
+        assert_eq!(doc.category.as_deref(), Some("财政预决算"));
+        assert_eq!(doc.kind.as_deref(), Some(KIND_DISCLOSURE));
+        let mut news = Document { kind: Some("新聞".into()), ..Default::default() };
+        assert!(settle_given(&mut news));
+        assert_eq!(news.kind.as_deref(), Some(KIND_NEWS));
+        let mut unknown = Document { category: Some("不存在".into()), ..Default::default() };
+        assert!(!settle_given(&mut unknown));
+        assert_eq!(unknown.category, None);
+    }
+}

@@ -7,10 +7,20 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 pub mod analyze;
+pub mod batch;
+pub mod categories;
 pub mod crawl;
+pub mod demo;
+pub mod eval;
 pub mod export;
+pub mod generations;
 pub mod index;
+pub mod rebuild;
+pub mod reindex;
+pub mod rollback;
 pub mod search;
+pub mod serve;
+pub mod stats;
 
 /// Search engine for published government information (政府信息公开).
 #[derive(Debug, Parser)]
@@ -35,6 +45,26 @@ pub enum Command {
     Export(export::ExportArgs),
     /// Crawl a portal into the index.
     Crawl(crawl::CrawlArgs),
+    /// Serve the search page and JSON API over HTTP.
+    Serve(serve::ServeArgs),
+    /// Serve a bundled sample portal, crawl it, index it and serve search.
+    Demo(demo::DemoArgs),
+    /// Run many queries from a file or stdin.
+    Batch(batch::BatchArgs),
+    /// Score a run file against relevance judgments (qrels).
+    Eval(eval::EvalArgs),
+    /// Category counts, sources and the least confident classifications.
+    Categories(categories::CategoriesArgs),
+    /// Figures for the annual 政府信息公开 report.
+    Stats(stats::StatsArgs),
+    /// Crawl a (migrated) site into a new generation and swap it in.
+    Reindex(reindex::ReindexArgs),
+    /// Make the previous generation live again.
+    Rollback(rollback::RollbackArgs),
+    /// List index generations.
+    Generations(generations::GenerationsArgs),
+    /// Re-analyse stored documents into a new generation (no network).
+    Rebuild(rebuild::RebuildArgs),
 }
 
 /// Runs one parsed command line.
@@ -45,6 +75,16 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Search(args) => search::run(args),
         Command::Export(args) => export::run(args),
         Command::Crawl(args) => crawl::run(args),
+        Command::Serve(args) => serve::run(args),
+        Command::Demo(args) => demo::run(args),
+        Command::Batch(args) => batch::run(args),
+        Command::Eval(args) => eval::run(args),
+        Command::Categories(args) => categories::run(args),
+        Command::Stats(args) => stats::run(args),
+        Command::Reindex(args) => reindex::run(args),
+        Command::Rollback(args) => rollback::run(args),
+        Command::Generations(args) => generations::run(args),
+        Command::Rebuild(args) => rebuild::run(args),
     }
 }
 
@@ -69,4 +109,48 @@ pub fn init_logging(verbose: u8) {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .try_init();
+}
+
+/// Filters shared by `search` and `batch`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct FilterArgs {
+    /// Only this category (repeat for several; `新闻` selects news).
+    #[arg(long = "category")]
+    pub categories: Vec<String>,
+    /// Published on or after this date (YYYY-MM-DD).
+    #[arg(long, value_parser = parse_date_arg)]
+    pub from: Option<time::Date>,
+    /// Published on or before this date (YYYY-MM-DD).
+    #[arg(long, value_parser = parse_date_arg)]
+    pub to: Option<time::Date>,
+    /// Only this publisher (发布机构), exactly.
+    #[arg(long)]
+    pub publisher: Option<String>,
+}
+
+impl FilterArgs {
+    /// A search request for `query` with these filters.
+    pub fn request(&self, query: &str) -> gongkai_index::SearchRequest {
+        gongkai_index::SearchRequest {
+            query: query.to_string(),
+            categories: self.categories.iter().map(|c| gongkai_index::analysis::normalize(c)).collect(),
+            from: self.from,
+            to: self.to,
+            publisher: self.publisher.clone(),
+            ..Default::default()
+        }
+    }
+}
+
+/// Parses a date argument in any format portals use.
+pub fn parse_date_arg(text: &str) -> Result<time::Date, String> {
+    gongkai_index::document::parse_date(text)
+        .ok_or_else(|| format!("not a date: {text:?} (expected YYYY-MM-DD)"))
+}
+
+/// Opens the live generation of a data directory for searching.
+pub fn open_searcher(data: &std::path::Path) -> anyhow::Result<gongkai_index::Searcher> {
+    let dir = gongkai_index::DataDir::new(data);
+    let handle = dir.open_current(dir.analyzer()?)?;
+    Ok(gongkai_index::Searcher::new(handle)?)
 }
