@@ -1,0 +1,190 @@
+//! Text of attachments linked from articles (PDF, DOCX, XLSX/XLS).
+//!
+//! Budgets, tenders and statistics are often published as an attachment
+//! with a one-line article around it; without the attachment's text the
+//! document cannot be found by what it actually says. Extraction uses
+//! maintained pure-Rust crates: pdf-extract (PDF text with ToUnicode maps),
+//! calamine (XLSX, XLS, ODS), zip + quick-xml for DOCX (`word/document.xml`).
+//! Legacy binary `.doc`/`.wps` and archives are recorded without text.
+//!
+//! Parsers of complex binary formats can panic on hostile input; every
+//! extraction runs under `catch_unwind`, and the output is capped.
+
+use std::io::{Cursor, Read};
+
+/// Most characters of text kept from one attachment.
+pub const MAX_TEXT_CHARS: usize = 1_000_000;
+
+/// Errors of attachment text extraction.
+#[derive(Debug, thiserror::Error)]
+pub enum AttachmentError {
+    #[error("unsupported format {0}")]
+    Unsupported(String),
+    #[error("unreadable {0}: {1}")]
+    Parse(&'static str, String),
+    #[error("the {0} parser crashed on this file")]
+    Panicked(&'static str),
+}
+
+/// The format of an attachment, from its extension or content type.
+pub fn format_of(ext: &str, content_type: Option<&str>, bytes: &[u8]) -> String {
+    if bytes.starts_with(b"%PDF") {
+        return "pdf".into();
+    }
+    let ct = content_type.unwrap_or("").to_ascii_lowercase();
+    if ct.contains("pdf") {
+        return "pdf".into();
+    }
+    if ct.contains("wordprocessingml") {
+        return "docx".into();
+    }
+    if ct.contains("spreadsheetml") {
+        return "xlsx".into();
+    }
+    ext.to_ascii_lowercase()
+}
+
+/// Extracts the text of an attachment of format `format`.
+pub fn extract_text(format: &str, bytes: &[u8]) -> Result<String, AttachmentError> {
+    let kind: &'static str = match format {
+        "pdf" => "pdf",
+        "docx" => "docx",
+        "xlsx" | "xls" | "xlsm" | "xlsb" | "ods" => "spreadsheet",
+        other => return Err(AttachmentError::Unsupported(other.to_string())),
+    };
+    let result = std::panic::catch_unwind(|| match kind {
+        "pdf" => pdf_extract::extract_text_from_mem(bytes)
+            .map_err(|e| AttachmentError::Parse("pdf", e.to_string())),
+        "docx" => docx_text(bytes),
+        _ => spreadsheet_text(bytes),
+    });
+    let text = match result {
+        Ok(r) => r?,
+        Err(_) => return Err(AttachmentError::Panicked(kind)),
+    };
+    let text = crate::extract::tidy(&text);
+    Ok(if text.chars().count() > MAX_TEXT_CHARS {
+        text.chars().take(MAX_TEXT_CHARS).collect()
+    } else {
+        text
+    })
+}
+
+fn docx_text(bytes: &[u8]) -> Result<String, AttachmentError> {
+    use quick_xml::events::Event;
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
+        .map_err(|e| AttachmentError::Parse("docx", e.to_string()))?;
+    let mut xml = Vec::new();
+    zip.by_name("word/document.xml")
+        .map_err(|e| AttachmentError::Parse("docx", e.to_string()))?
+        .take(64 * 1024 * 1024)
+        .read_to_end(&mut xml)
+        .map_err(|e| AttachmentError::Parse("docx", e.to_string()))?;
+    let mut reader = quick_xml::Reader::from_reader(xml.as_slice());
+    let mut out = String::new();
+    let mut buf = Vec::new();
+    let mut in_text = false;
+    loop {
+        match reader.read_event_into(&mut buf) {
+            Ok(Event::Start(e)) if e.local_name().into_inner() == "t" => in_text = true,
+            Ok(Event::End(e)) => match e.local_name().into_inner() {
+                "t" => in_text = false,
+                "p" => out.push('\n'),
+                _ => {}
+            },
+            Ok(Event::Empty(e)) => match e.local_name().into_inner() {
+                "tab" => out.push('\t'),
+                "br" => out.push('\n'),
+                _ => {}
+            },
+            Ok(Event::Text(t)) if in_text => {
+                out.push_str(&&*t);
+            }
+            Ok(Event::GeneralRef(r)) if in_text => out.push_str(match &*r {
+                "amp" => "&",
+                "lt" => "<",
+                "gt" => ">",
+                "quot" => "\"",
+                "apos" => "'",
+                _ => "",
+            }),
+            Ok(Event::Eof) => break,
+            Err(e) => return Err(AttachmentError::Parse("docx", e.to_string())),
+            _ => {}
+        }
+        buf.clear();
+        if out.len() > 4 * MAX_TEXT_CHARS {
+            break;
+        }
+    }
+    Ok(out)
+}
+
+fn spreadsheet_text(bytes: &[u8]) -> Result<String, AttachmentError> {
+    use calamine::Reader;
+    let mut book = calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
+        .map_err(|e| AttachmentError::Parse("spreadsheet", e.to_string()))?;
+    let mut out = String::new();
+    for name in book.sheet_names().into_iter().take(100) {
+        let Ok(range) = book.worksheet_range(&name) else {
+            continue;
+        };
+        for row in range.rows() {
+            let cells: Vec<String> = row
+                .iter()
+                .map(|c| c.to_string())
+                .filter(|s| !s.is_empty())
+                .collect();
+            if !cells.is_empty() {
+                out.push_str(&cells.join("\t"));
+                out.push('\n');
+            }
+            if out.len() > 4 * MAX_TEXT_CHARS {
+                return Ok(out);
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fixture_attachments_have_their_codes() {
+        let dir = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../shared/portal/attachments"
+        );
+        let manifest = std::fs::read_to_string(format!("{dir}/manifest.jsonl")).expect("manifest");
+        let (mut total, mut found) = (0, 0);
+        let mut by_format = std::collections::BTreeMap::<String, (u32, u32)>::new();
+        for line in manifest.lines() {
+            let v: serde_json::Value = serde_json::from_str(line).expect("json");
+            let file = v["file"].as_str().unwrap_or_default();
+            let phrase = v["phrase"].as_str().unwrap_or_default();
+            let bytes = std::fs::read(format!("{dir}/{file}")).expect("file");
+            let ext = file.rsplit('.').next().unwrap_or_default();
+            let fmt = format_of(ext, None, &bytes);
+            let ok = extract_text(&fmt, &bytes).is_ok_and(|t| t.contains(phrase));
+            total += 1;
+            let e = by_format.entry(fmt).or_default();
+            e.0 += 1;
+            if ok {
+                found += 1;
+                e.1 += 1;
+            }
+        }
+        eprintln!("attachment codes found: {found}/{total} {by_format:?}");
+        assert!(found * 10 >= total * 9, "{found}/{total} {by_format:?}");
+    }
+
+    #[test]
+    fn garbage_is_an_error_not_a_panic() {
+        for fmt in ["pdf", "docx", "xlsx", "doc"] {
+            assert!(extract_text(fmt, b"%PDF-1.4 garbage").is_err() || fmt == "pdf");
+            assert!(extract_text(fmt, b"").is_err());
+        }
+    }
+}

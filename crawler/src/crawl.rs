@@ -1,0 +1,812 @@
+//! The scheduler: frontier, robots, sitemaps, fetch tasks, and recording.
+//!
+//! One loop owns the SQLite state and the frontier; fetch-and-extract work
+//! runs in tokio tasks (at most `concurrency` per seed host, further limited
+//! per host by [`Politeness`]). A task returns a [`PageOutcome`]; the loop
+//! records it and its new links in one transaction. That split keeps every
+//! database write on one thread and makes resume exact.
+
+use std::collections::{BinaryHeap, HashMap, HashSet};
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use tokio::task::JoinSet;
+use url::Url;
+
+use crate::config::CrawlConfig;
+use crate::extract::{self, PageKind};
+use crate::fetch::{Fetched, Fetcher, Validators};
+use crate::politeness::Politeness;
+use crate::robots::Robots;
+use crate::state::{DocWrite, QueueItem, State, UrlRecord};
+use crate::url_norm::{fetch_url, host_key, normalize, pattern};
+use crate::{Attachment, CrawledDocument, Error, attachments, content_hash, document_id, sitemap};
+
+/// A progress snapshot, reported after every page.
+#[derive(Debug, Clone, Default)]
+pub struct Progress {
+    pub fetched: u64,
+    pub queued: usize,
+    pub in_flight: usize,
+    pub errors: u64,
+    pub documents: u64,
+    pub elapsed: Duration,
+}
+
+/// What a crawl did, for the summary at the end.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct CrawlSummary {
+    pub run: i64,
+    pub resumed: bool,
+    /// HTTP fetches of pages (not robots, sitemaps, attachments).
+    pub fetched: u64,
+    pub new: u64,
+    pub changed: u64,
+    pub unchanged: u64,
+    /// 304 answers to conditional GETs.
+    pub not_modified: u64,
+    pub aliases: u64,
+    pub lists: u64,
+    pub soft_404: u64,
+    pub other_pages: u64,
+    pub redirects: u64,
+    pub robots_blocked: u64,
+    pub trap_limited: u64,
+    pub attachments: u64,
+    pub attachments_with_text: u64,
+    pub failed: std::collections::BTreeMap<String, u64>,
+    pub finished: bool,
+    pub seconds: f64,
+}
+
+impl CrawlSummary {
+    pub fn failed_total(&self) -> u64 {
+        self.failed.values().sum()
+    }
+}
+
+/// What one fetch task produced.
+enum PageOutcome {
+    Document {
+        doc: Box<CrawledDocument>,
+        validators: Validators,
+        status: u16,
+        links: Vec<(String, bool)>,
+    },
+    /// Same content hash as stored: nothing to rewrite.
+    SameDocument {
+        hash: String,
+        validators: Validators,
+        status: u16,
+        links: Vec<(String, bool)>,
+    },
+    Page {
+        kind: PageKind,
+        validators: Validators,
+        status: u16,
+        links: Vec<(String, bool)>,
+    },
+    NotModified,
+    Redirect {
+        status: u16,
+        location: Url,
+    },
+    Failed {
+        reason: String,
+        status: Option<u16>,
+    },
+}
+
+/// Frontier order: shallow first, then discovery order.
+#[derive(PartialEq, Eq)]
+struct Entry(std::cmp::Reverse<(u32, u64)>, QueueItemBox);
+
+#[derive(PartialEq, Eq)]
+struct QueueItemBox(
+    String,
+    String,
+    u32,
+    u32,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+impl PartialOrd for Entry {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Entry {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.cmp(&other.0)
+    }
+}
+
+/// A crawl over one data directory.
+pub struct Crawler {
+    cfg: CrawlConfig,
+    state: State,
+    fetcher: Arc<Fetcher>,
+    politeness: Arc<Politeness>,
+    stop: Arc<AtomicBool>,
+}
+
+struct Shared {
+    fetcher: Arc<Fetcher>,
+    robots: Arc<HashMap<String, Robots>>,
+    seed_hosts: HashSet<String>,
+    attachments: bool,
+}
+
+impl Crawler {
+    /// Opens the crawl state at `data_dir/crawl.sqlite`.
+    pub fn open(data_dir: &Path, cfg: CrawlConfig) -> Result<Self, Error> {
+        std::fs::create_dir_all(data_dir)?;
+        let state = State::open(&data_dir.join("crawl.sqlite"))?;
+        let politeness = Arc::new(Politeness::new(cfg.concurrency, cfg.delay));
+        let fetcher = Arc::new(Fetcher::new(cfg.fetch.clone(), politeness.clone())?);
+        Ok(Crawler {
+            cfg,
+            state,
+            fetcher,
+            politeness,
+            stop: Arc::new(AtomicBool::new(false)),
+        })
+    }
+
+    /// Setting this flag stops scheduling; in-flight pages finish and are recorded.
+    pub fn stop_flag(&self) -> Arc<AtomicBool> {
+        self.stop.clone()
+    }
+
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    /// Crawls until the frontier is empty, the page budget is spent or the
+    /// stop flag is set. Resumes an unfinished run.
+    pub async fn run(
+        &mut self,
+        progress: &(dyn Fn(&Progress) + Send + Sync),
+    ) -> Result<CrawlSummary, Error> {
+        let started = Instant::now();
+        let mut summary = CrawlSummary::default();
+        let seeds: Vec<Url> = self
+            .cfg
+            .seeds
+            .iter()
+            .map(|s| Url::parse(s.trim()).map_err(|_| Error::Seed(s.clone())))
+            .collect::<Result<_, _>>()?;
+        if seeds.is_empty() {
+            return Err(Error::Seed(String::new()));
+        }
+        let seed_hosts: HashSet<String> = seeds.iter().map(host_key).collect();
+
+        // Robots first: nothing else is fetched before we know the rules.
+        let mut robots = HashMap::new();
+        for host in &seed_hosts {
+            let Some(seed) = seeds.iter().find(|s| host_key(s) == *host) else {
+                continue;
+            };
+            let Ok(robots_url) = seed.join("/robots.txt") else {
+                continue;
+            };
+            let rules = match self.fetcher.get(&robots_url, &Validators::default()).await {
+                Ok(Fetched::Body { body, .. }) => Robots::parse(&self.cfg.fetch.user_agent, &body),
+                Ok(Fetched::Status(s)) if (400..500).contains(&s) => Robots::allow_all(),
+                Ok(Fetched::Redirect { .. }) | Ok(Fetched::NotModified) => Robots::allow_all(),
+                Ok(Fetched::Status(s)) => {
+                    tracing::warn!(%host, status = s, "robots.txt unavailable: not crawling this host");
+                    Robots::deny_all()
+                }
+                Err(e) => {
+                    tracing::warn!(%host, error = %e, "robots.txt unreachable: not crawling this host");
+                    Robots::deny_all()
+                }
+            };
+            if let Some(ms) = rules.crawl_delay_ms() {
+                tracing::info!(%host, ms, "robots.txt Crawl-delay");
+                self.politeness.set_delay(host, Duration::from_millis(ms));
+            }
+            robots.insert(host.clone(), rules);
+        }
+
+        let robots = Arc::new(robots);
+        let mut seen = self.state.seen()?;
+        let (run, resumed) = match self.state.last_run()? {
+            Some((id, false)) => (id, true),
+            _ => (self.state.start_run(&self.cfg.seeds)?, false),
+        };
+        summary.run = run;
+        summary.resumed = resumed;
+        let mut pattern_pages: HashMap<String, u64> = HashMap::new();
+        let mut pattern_nondoc: HashMap<String, (u64, u64)> = HashMap::new();
+        if resumed {
+            for (url, outcome) in self.state.done_in_run(run)? {
+                if let Ok(u) = Url::parse(&url) {
+                    let p = pattern(&u);
+                    *pattern_pages.entry(p.clone()).or_default() += 1;
+                    let e = pattern_nondoc.entry(p).or_default();
+                    if outcome == "article" {
+                        e.1 += 1;
+                    } else {
+                        e.0 += 1;
+                    }
+                }
+            }
+            tracing::info!(run, "resuming an unfinished crawl");
+        }
+
+        let mut ctx = Ctx {
+            cfg: &self.cfg,
+            run,
+            seed_hosts: &seed_hosts,
+            robots: &*robots,
+            seen: &mut seen,
+            pattern_pages: &mut pattern_pages,
+            pattern_nondoc: &mut pattern_nondoc,
+            frontier: BinaryHeap::new(),
+            seq: 0,
+        };
+        for item in self.state.queue(run)? {
+            ctx.push(item);
+        }
+        if !resumed {
+            // Seeds, then the sitemaps of every seed host.
+            let tx = self.state.tx()?;
+            for s in &seeds {
+                ctx.add(&tx, s, 0, 0, &mut summary)?;
+            }
+            tx.commit()?;
+            let mut sitemap_urls: Vec<String> = Vec::new();
+            for host in &seed_hosts {
+                let listed = robots.get(host).map(|r| r.sitemaps()).unwrap_or_default();
+                if listed.is_empty() {
+                    if let Some(seed) = seeds.iter().find(|s| host_key(s) == *host)
+                        && let Ok(u) = seed.join("/sitemap.xml")
+                    {
+                        sitemap_urls.push(u.to_string());
+                    }
+                } else {
+                    sitemap_urls.extend(listed);
+                }
+            }
+            let pages = self.read_sitemaps(sitemap_urls, &seed_hosts, &robots).await;
+            let tx = self.state.tx()?;
+            for u in pages {
+                ctx.add(&tx, &u, 1, 0, &mut summary)?;
+            }
+            tx.commit()?;
+        }
+
+        let shared = Arc::new(Shared {
+            fetcher: self.fetcher.clone(),
+            robots: robots.clone(),
+            seed_hosts: seed_hosts.clone(),
+            attachments: self.cfg.attachments,
+        });
+        let global = (self.cfg.concurrency * seed_hosts.len()).clamp(1, 512);
+        let mut inflight: JoinSet<(QueueItem, PageOutcome)> = JoinSet::new();
+        let mut started_pages = 0u64;
+        let mut docs = 0u64;
+        let mut budget_hit = false;
+        loop {
+            while inflight.len() < global && !self.stop.load(Ordering::Relaxed) {
+                if self.cfg.max_pages.is_some_and(|m| started_pages >= m) {
+                    budget_hit = true;
+                    break;
+                }
+                let Some(Entry(_, b)) = ctx.frontier.pop() else {
+                    break;
+                };
+                let item = QueueItem {
+                    key: b.0,
+                    url: b.1,
+                    depth: b.2,
+                    hops: b.3,
+                    etag: b.4,
+                    last_modified: b.5,
+                    content_hash: b.6,
+                };
+                started_pages += 1;
+                let shared = shared.clone();
+                inflight.spawn(async move {
+                    let outcome = process(&shared, &item).await;
+                    (item, outcome)
+                });
+            }
+            let Some(joined) = inflight.join_next().await else {
+                break;
+            };
+            let (item, outcome) = match joined {
+                Ok(v) => v,
+                Err(e) => {
+                    // A panicking task loses only its page, which stays queued.
+                    tracing::error!(error = %e, "fetch task failed");
+                    *summary.failed.entry("internal".into()).or_default() += 1;
+                    continue;
+                }
+            };
+            let is_doc = record(&mut self.state, &mut ctx, &item, outcome, &mut summary)?;
+            if is_doc {
+                docs += 1;
+            }
+            progress(&Progress {
+                fetched: summary.fetched,
+                queued: ctx.frontier.len(),
+                in_flight: inflight.len(),
+                errors: summary.failed_total(),
+                documents: docs,
+                elapsed: started.elapsed(),
+            });
+        }
+        let finished = ctx.frontier.is_empty() && !budget_hit && !self.stop.load(Ordering::Relaxed);
+        self.state.resolve_aliases()?;
+        if finished {
+            self.state.finish_run(run)?;
+        }
+        summary.finished = finished;
+        summary.seconds = started.elapsed().as_secs_f64();
+        Ok(summary)
+    }
+
+    /// Fetches sitemaps (following index files, at most 200 files) and
+    /// returns the page URLs on the seed hosts.
+    async fn read_sitemaps(
+        &self,
+        mut todo: Vec<String>,
+        seed_hosts: &HashSet<String>,
+        robots: &HashMap<String, Robots>,
+    ) -> Vec<Url> {
+        let mut done = HashSet::new();
+        let mut out = Vec::new();
+        while let Some(s) = todo.pop() {
+            if done.len() >= 200 || !done.insert(s.clone()) {
+                continue;
+            }
+            let Ok(u) = Url::parse(&s) else { continue };
+            let host = host_key(&u);
+            if !seed_hosts.contains(&host)
+                || !robots.get(&host).is_some_and(|r| r.allowed(u.as_str()))
+            {
+                continue;
+            }
+            match self.fetcher.get(&u, &Validators::default()).await {
+                Ok(Fetched::Body { body, .. }) => {
+                    let sm = sitemap::parse(&body);
+                    tracing::info!(sitemap = %u, urls = sm.urls.len(), children = sm.sitemaps.len(), "sitemap");
+                    todo.extend(sm.sitemaps);
+                    out.extend(sm.urls.iter().filter_map(|l| Url::parse(l).ok()));
+                }
+                Ok(other) => tracing::debug!(sitemap = %u, ?other, "no sitemap"),
+                Err(e) => tracing::debug!(sitemap = %u, error = %e, "sitemap failed"),
+            }
+        }
+        out
+    }
+}
+
+struct Ctx<'a> {
+    cfg: &'a CrawlConfig,
+    run: i64,
+    seed_hosts: &'a HashSet<String>,
+    robots: &'a HashMap<String, Robots>,
+    seen: &'a mut HashMap<String, i64>,
+    pattern_pages: &'a mut HashMap<String, u64>,
+    /// (non-document pages, documents) per pattern.
+    pattern_nondoc: &'a mut HashMap<String, (u64, u64)>,
+    frontier: BinaryHeap<Entry>,
+    seq: u64,
+}
+
+impl Ctx<'_> {
+    fn push(&mut self, item: QueueItem) {
+        self.seq += 1;
+        self.frontier.push(Entry(
+            std::cmp::Reverse((item.depth, self.seq)),
+            QueueItemBox(
+                item.key,
+                item.url,
+                item.depth,
+                item.hops,
+                item.etag,
+                item.last_modified,
+                item.content_hash,
+            ),
+        ));
+    }
+
+    /// Considers a discovered URL for the frontier.
+    fn add(
+        &mut self,
+        tx: &crate::state::Tx<'_>,
+        url: &Url,
+        depth: u32,
+        hops: u32,
+        summary: &mut CrawlSummary,
+    ) -> Result<(), Error> {
+        let host = host_key(url);
+        if !self.seed_hosts.contains(&host) {
+            return Ok(());
+        }
+        // A 繁體 mirror (`/big5/<path>`) is the same document as `<path>`:
+        // record the alias, crawl the original only.
+        let mut url = url.clone();
+        if let Some(rest) = url.path().strip_prefix("/big5/").map(|r| format!("/{r}")) {
+            let mirror = fetch_url(&url).to_string();
+            url.set_path(&rest);
+            tx.link_alias(&mirror, &normalize(&url), "mirror")?;
+        }
+        let key = normalize(&url);
+        if self.seen.get(&key).is_some_and(|r| *r >= self.run) {
+            return Ok(());
+        }
+        let fetch = fetch_url(&url);
+        let s = fetch.as_str();
+        if depth > self.cfg.max_depth
+            || (!self.cfg.include.is_empty() && !self.cfg.include.iter().any(|r| r.is_match(s)))
+            || self.cfg.exclude.iter().any(|r| r.is_match(s))
+        {
+            return Ok(());
+        }
+        if !self.robots.get(&host).is_some_and(|r| r.allowed(s)) {
+            self.seen.insert(key.clone(), self.run);
+            tx.skip(&key, s, depth, self.run, "robots")?;
+            summary.robots_blocked += 1;
+            return Ok(());
+        }
+        let p = pattern(&fetch);
+        let pages = self.pattern_pages.entry(p.clone()).or_default();
+        let (nondoc, docs) = self.pattern_nondoc.get(&p).copied().unwrap_or_default();
+        if *pages >= self.cfg.max_per_pattern
+            || (docs == 0 && nondoc >= self.cfg.max_nondoc_per_pattern)
+        {
+            summary.trap_limited += 1;
+            return Ok(());
+        }
+        *pages += 1;
+        self.seen.insert(key.clone(), self.run);
+        if tx.enqueue(&key, s, depth, hops, self.run)? {
+            self.push(QueueItem {
+                key,
+                url: s.to_string(),
+                depth,
+                hops,
+                etag: None,
+                last_modified: None,
+                content_hash: None,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Fetches and extracts one URL (runs in a task; no database access).
+async fn process(shared: &Shared, item: &QueueItem) -> PageOutcome {
+    let Ok(url) = Url::parse(&item.url) else {
+        return PageOutcome::Failed {
+            reason: "bad-url".into(),
+            status: None,
+        };
+    };
+    let validators = Validators {
+        etag: item.etag.clone(),
+        last_modified: item.last_modified.clone(),
+    };
+    let fetched = match shared.fetcher.get(&url, &validators).await {
+        Ok(f) => f,
+        Err(e) => {
+            tracing::warn!(%url, error = %e, "fetch failed");
+            return PageOutcome::Failed {
+                reason: e.reason().into(),
+                status: None,
+            };
+        }
+    };
+    let (status, content_type, validators, body) = match fetched {
+        Fetched::NotModified => return PageOutcome::NotModified,
+        Fetched::Redirect { status, location } => {
+            return PageOutcome::Redirect { status, location };
+        }
+        Fetched::Status(s) => {
+            tracing::warn!(%url, status = s, "HTTP error");
+            return PageOutcome::Failed {
+                reason: format!("http-{s}"),
+                status: Some(s),
+            };
+        }
+        Fetched::Body {
+            status,
+            content_type,
+            validators,
+            body,
+        } => (status, content_type, validators, body),
+    };
+    let ct = content_type.as_deref().unwrap_or("").to_ascii_lowercase();
+    if !(ct.is_empty() || ct.contains("html") || ct.contains("text/") || ct.contains("xml")) {
+        return PageOutcome::Page {
+            kind: PageKind::Other,
+            validators,
+            status,
+            links: Vec::new(),
+        };
+    }
+    let decoded = crate::charset::decode(&body, content_type.as_deref());
+    let ex = extract::extract(&decoded.text, &url);
+    let links: Vec<(String, bool)> = ex
+        .links
+        .iter()
+        .map(|l| (l.url.to_string(), l.pagination))
+        .collect();
+    let kind = ex.kind();
+    if kind != PageKind::Article {
+        return PageOutcome::Page {
+            kind,
+            validators,
+            status,
+            links,
+        };
+    }
+    let hash = content_hash(&ex.title, &ex.body);
+    if item.content_hash.as_deref() == Some(hash.as_str()) {
+        return PageOutcome::SameDocument {
+            hash,
+            validators,
+            status,
+            links,
+        };
+    }
+    let mut atts = Vec::new();
+    for (aurl, title) in ex.attachments.iter().take(20) {
+        let mut att = Attachment {
+            url: aurl.to_string(),
+            title: title.clone(),
+            ..Default::default()
+        };
+        let host = host_key(aurl);
+        let allowed = shared
+            .robots
+            .get(&host)
+            .is_some_and(|r| r.allowed(aurl.as_str()));
+        if shared.attachments && shared.seed_hosts.contains(&host) && allowed {
+            match shared.fetcher.get(aurl, &Validators::default()).await {
+                Ok(Fetched::Body {
+                    body, content_type, ..
+                }) => {
+                    let ext = extract::attachment_ext(aurl).unwrap_or_default();
+                    let fmt = attachments::format_of(&ext, content_type.as_deref(), &body);
+                    let res =
+                        tokio::task::spawn_blocking(move || attachments::extract_text(&fmt, &body))
+                            .await;
+                    match res {
+                        Ok(Ok(t)) => att.text = t,
+                        Ok(Err(e)) => att.error = Some(e.to_string()),
+                        Err(e) => att.error = Some(format!("extraction task failed: {e}")),
+                    }
+                }
+                Ok(Fetched::Status(s)) => att.error = Some(format!("HTTP {s}")),
+                Ok(other) => att.error = Some(format!("{other:?}")),
+                Err(e) => att.error = Some(e.to_string()),
+            }
+        } else if !shared.attachments {
+            att.error = Some("attachments disabled".into());
+        } else {
+            att.error = Some("off-site or disallowed by robots.txt".into());
+        }
+        atts.push(att);
+    }
+    let doc = CrawledDocument {
+        id: document_id(ex.index_number.as_deref(), ex.doc_number.as_deref(), &hash),
+        url: url.to_string(),
+        aliases: Vec::new(),
+        title: ex.title,
+        body: ex.body,
+        published: ex.published,
+        publisher: ex.publisher,
+        column: ex.column,
+        breadcrumb: ex.breadcrumb,
+        category_hint: ex.category_hint,
+        doc_number: ex.doc_number,
+        index_number: ex.index_number,
+        site_name: ex.site_name,
+        attachments: atts,
+        content_hash: hash,
+    };
+    PageOutcome::Document {
+        doc: Box::new(doc),
+        validators,
+        status,
+        links,
+    }
+}
+
+fn kind_name(k: PageKind) -> &'static str {
+    match k {
+        PageKind::Article => "article",
+        PageKind::List => "list",
+        PageKind::SoftNotFound => "soft-404",
+        PageKind::Other => "other",
+    }
+}
+
+/// Records one page's outcome and queues its links, in one transaction.
+/// Returns whether a new or changed document was written.
+fn record(
+    state: &mut State,
+    ctx: &mut Ctx<'_>,
+    item: &QueueItem,
+    outcome: PageOutcome,
+    summary: &mut CrawlSummary,
+) -> Result<bool, Error> {
+    let tx = state.tx()?;
+    let mut wrote = false;
+    let page_url = Url::parse(&item.url).ok();
+    let pat = page_url.as_ref().map(pattern).unwrap_or_default();
+    let mut links_to_add: Vec<(String, bool)> = Vec::new();
+    match outcome {
+        PageOutcome::Failed { reason, status } => {
+            summary.fetched += status.is_some() as u64;
+            *summary.failed.entry(reason.clone()).or_default() += 1;
+            tx.done(
+                &item.key,
+                &UrlRecord {
+                    outcome: &format!("failed:{reason}"),
+                    http_status: status,
+                    fetched: status.is_some(),
+                    ..Default::default()
+                },
+            )?;
+        }
+        PageOutcome::Redirect { status, location } => {
+            summary.fetched += 1;
+            summary.redirects += 1;
+            let target = normalize(&location);
+            tx.done(
+                &item.key,
+                &UrlRecord {
+                    outcome: "redirect",
+                    http_status: Some(status),
+                    redirect_to: Some(&target),
+                    fetched: true,
+                    ..Default::default()
+                },
+            )?;
+            tx.link_alias(&item.url, &target, "redirect")?;
+            if item.hops < 5 {
+                ctx.add(&tx, &location, item.depth, item.hops + 1, summary)?;
+            } else {
+                *summary.failed.entry("redirect-limit".into()).or_default() += 1;
+            }
+        }
+        PageOutcome::NotModified => {
+            summary.fetched += 1;
+            summary.not_modified += 1;
+            summary.unchanged += 1;
+            if let Some(l) = tx.links_of(&item.key)? {
+                links_to_add = serde_json::from_str(&l).unwrap_or_default();
+            }
+            tx.done(
+                &item.key,
+                &UrlRecord {
+                    outcome: "not-modified",
+                    http_status: Some(304),
+                    fetched: true,
+                    ..Default::default()
+                },
+            )?;
+            // Keep the page's kind for pattern counting: a 304 article stays an article.
+            let e = ctx.pattern_nondoc.entry(pat.clone()).or_default();
+            e.1 += 1;
+        }
+        PageOutcome::Page {
+            kind,
+            validators,
+            status,
+            links,
+        } => {
+            summary.fetched += 1;
+            match kind {
+                PageKind::List => summary.lists += 1,
+                PageKind::SoftNotFound => summary.soft_404 += 1,
+                _ => summary.other_pages += 1,
+            }
+            ctx.pattern_nondoc.entry(pat.clone()).or_default().0 += 1;
+            tx.done(
+                &item.key,
+                &UrlRecord {
+                    outcome: kind_name(kind),
+                    http_status: Some(status),
+                    etag: validators.etag.as_deref(),
+                    last_modified: validators.last_modified.as_deref(),
+                    links: Some(serde_json::to_string(&links).unwrap_or_default()),
+                    fetched: true,
+                    ..Default::default()
+                },
+            )?;
+            if kind != PageKind::SoftNotFound {
+                links_to_add = links;
+            }
+        }
+        PageOutcome::SameDocument {
+            hash,
+            validators,
+            status,
+            links,
+        } => {
+            summary.fetched += 1;
+            summary.unchanged += 1;
+            ctx.pattern_nondoc.entry(pat.clone()).or_default().1 += 1;
+            tx.done(
+                &item.key,
+                &UrlRecord {
+                    outcome: "article",
+                    http_status: Some(status),
+                    etag: validators.etag.as_deref(),
+                    last_modified: validators.last_modified.as_deref(),
+                    content_hash: Some(&hash),
+                    links: Some(serde_json::to_string(&links).unwrap_or_default()),
+                    fetched: true,
+                    ..Default::default()
+                },
+            )?;
+            links_to_add = links;
+        }
+        PageOutcome::Document {
+            doc,
+            validators,
+            status,
+            links,
+        } => {
+            summary.fetched += 1;
+            ctx.pattern_nondoc.entry(pat.clone()).or_default().1 += 1;
+            summary.attachments += doc.attachments.len() as u64;
+            summary.attachments_with_text += doc
+                .attachments
+                .iter()
+                .filter(|a| !a.text.is_empty())
+                .count() as u64;
+            match tx.put_document(&doc, ctx.run)? {
+                DocWrite::New => {
+                    summary.new += 1;
+                    wrote = true;
+                }
+                DocWrite::Changed => {
+                    summary.changed += 1;
+                    wrote = true;
+                }
+                DocWrite::Unchanged => summary.unchanged += 1,
+                DocWrite::Alias => summary.aliases += 1,
+            }
+            tx.done(
+                &item.key,
+                &UrlRecord {
+                    outcome: "article",
+                    http_status: Some(status),
+                    etag: validators.etag.as_deref(),
+                    last_modified: validators.last_modified.as_deref(),
+                    content_hash: Some(&doc.content_hash),
+                    doc_id: Some(&doc.id),
+                    links: Some(serde_json::to_string(&links).unwrap_or_default()),
+                    fetched: true,
+                    ..Default::default()
+                },
+            )?;
+            links_to_add = links;
+        }
+    }
+    for (l, pagination) in links_to_add.into_iter().take(5000) {
+        if let Ok(u) = Url::parse(&l) {
+            let depth = if pagination {
+                item.depth
+            } else {
+                item.depth + 1
+            };
+            ctx.add(&tx, &u, depth, 0, summary)?;
+        }
+    }
+    tx.commit()?;
+    Ok(wrote)
+}

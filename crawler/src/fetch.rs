@@ -1,0 +1,230 @@
+//! HTTP fetching: one request with politeness, timeouts, a size cap,
+//! conditional GET, and retries with exponential backoff.
+//!
+//! Redirects are *not* followed here: the scheduler treats a 301 target as a
+//! new URL, so it is normalised, deduplicated, checked against robots and
+//! the seed hosts, and the redirecting URL becomes an alias of the document.
+//! That is also what ends a redirect loop: the second time round, the target
+//! is already known and nothing is enqueued.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use reqwest::header::{
+    CONTENT_TYPE, ETAG, HeaderMap, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED, LOCATION,
+    RETRY_AFTER,
+};
+use url::Url;
+
+use crate::politeness::Politeness;
+use crate::url_norm::host_key;
+
+/// Errors of one fetch after all retries.
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    #[error("could not build the HTTP client: {0}")]
+    Client(String),
+    #[error("network error: {0}")]
+    Network(String),
+    #[error("timeout")]
+    Timeout,
+    #[error("body larger than {0} bytes")]
+    TooLarge(usize),
+}
+
+impl FetchError {
+    /// A short reason for the crawl summary.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            FetchError::Client(_) => "client",
+            FetchError::Network(_) => "network",
+            FetchError::Timeout => "timeout",
+            FetchError::TooLarge(_) => "too-large",
+        }
+    }
+}
+
+/// Validators from a previous fetch, sent as `If-None-Match` / `If-Modified-Since`.
+#[derive(Debug, Clone, Default)]
+pub struct Validators {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+}
+
+/// What one fetch produced.
+#[derive(Debug)]
+pub enum Fetched {
+    /// 2xx with a body.
+    Body {
+        status: u16,
+        content_type: Option<String>,
+        validators: Validators,
+        body: Vec<u8>,
+    },
+    /// 304: unchanged since the validators.
+    NotModified,
+    /// 3xx with a usable `Location`.
+    Redirect { status: u16, location: Url },
+    /// Any other status (after retries for 5xx/429).
+    Status(u16),
+}
+
+/// Fetcher settings.
+#[derive(Debug, Clone)]
+pub struct FetchConfig {
+    pub user_agent: String,
+    pub timeout: Duration,
+    pub max_body: usize,
+    pub retries: u32,
+    pub backoff: Duration,
+}
+
+impl Default for FetchConfig {
+    fn default() -> Self {
+        FetchConfig {
+            user_agent: concat!("gongkai-crawler/", env!("CARGO_PKG_VERSION")).to_string(),
+            timeout: Duration::from_secs(30),
+            max_body: 10 * 1024 * 1024,
+            retries: 3,
+            backoff: Duration::from_millis(250),
+        }
+    }
+}
+
+/// The HTTP client shared by all crawl tasks.
+pub struct Fetcher {
+    client: reqwest::Client,
+    config: FetchConfig,
+    politeness: Arc<Politeness>,
+}
+
+impl Fetcher {
+    pub fn new(config: FetchConfig, politeness: Arc<Politeness>) -> Result<Self, FetchError> {
+        // reqwest is built without a default crypto provider (to avoid aws-lc);
+        // install ring once. A second install fails harmlessly.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let client = reqwest::Client::builder()
+            .user_agent(config.user_agent.clone())
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(config.timeout)
+            .connect_timeout(Duration::from_secs(10).min(config.timeout))
+            .pool_max_idle_per_host(64)
+            .gzip(true)
+            .build()
+            .map_err(|e| FetchError::Client(e.to_string()))?;
+        Ok(Fetcher {
+            client,
+            config,
+            politeness,
+        })
+    }
+
+    pub fn config(&self) -> &FetchConfig {
+        &self.config
+    }
+
+    /// GETs `url`, retrying 5xx, 429 and network errors with exponential
+    /// backoff (honouring a short `Retry-After`). Every attempt waits for
+    /// the host's politeness slot.
+    pub async fn get(&self, url: &Url, validators: &Validators) -> Result<Fetched, FetchError> {
+        let host = host_key(url);
+        let mut attempt = 0u32;
+        loop {
+            let permit = self.politeness.acquire(&host).await;
+            let result = self.once(url, validators).await;
+            drop(permit);
+            let retry_after = match &result {
+                Ok((Fetched::Status(s), ra)) if *s >= 500 || *s == 429 => Some(*ra),
+                Err(FetchError::Network(_) | FetchError::Timeout) => Some(None),
+                _ => None,
+            };
+            match retry_after {
+                Some(ra) if attempt < self.config.retries => {
+                    let backoff = self.config.backoff * 2u32.saturating_pow(attempt);
+                    let wait = ra.map_or(backoff, |r| r.clamp(backoff, Duration::from_secs(30)));
+                    tracing::debug!(%url, attempt, ?wait, "retrying");
+                    tokio::time::sleep(wait).await;
+                    attempt += 1;
+                }
+                _ => return result.map(|(f, _)| f),
+            }
+        }
+    }
+
+    async fn once(
+        &self,
+        url: &Url,
+        validators: &Validators,
+    ) -> Result<(Fetched, Option<Duration>), FetchError> {
+        let mut req = self.client.get(url.clone());
+        if let Some(etag) = &validators.etag {
+            req = req.header(IF_NONE_MATCH, etag);
+        }
+        if let Some(lm) = &validators.last_modified {
+            req = req.header(IF_MODIFIED_SINCE, lm);
+        }
+        let mut resp = req.send().await.map_err(classify)?;
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        if status == StatusCode::NOT_MODIFIED {
+            return Ok((Fetched::NotModified, None));
+        }
+        if status.is_redirection() {
+            let location = header(&headers, LOCATION).and_then(|l| url.join(&l).ok());
+            return Ok((
+                match location {
+                    Some(location) => Fetched::Redirect {
+                        status: status.as_u16(),
+                        location,
+                    },
+                    None => Fetched::Status(status.as_u16()),
+                },
+                None,
+            ));
+        }
+        if !status.is_success() {
+            let ra = header(&headers, RETRY_AFTER)
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .map(Duration::from_secs);
+            return Ok((Fetched::Status(status.as_u16()), ra));
+        }
+        let max = self.config.max_body;
+        if resp.content_length().is_some_and(|l| l > max as u64) {
+            return Err(FetchError::TooLarge(max));
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(classify)? {
+            if body.len() + chunk.len() > max {
+                return Err(FetchError::TooLarge(max));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok((
+            Fetched::Body {
+                status: status.as_u16(),
+                content_type: header(&headers, CONTENT_TYPE),
+                validators: Validators {
+                    etag: header(&headers, ETAG),
+                    last_modified: header(&headers, LAST_MODIFIED),
+                },
+                body,
+            },
+            None,
+        ))
+    }
+}
+
+fn header(h: &HeaderMap, name: reqwest::header::HeaderName) -> Option<String> {
+    h.get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(|s| s.to_string())
+}
+
+fn classify(e: reqwest::Error) -> FetchError {
+    if e.is_timeout() {
+        FetchError::Timeout
+    } else {
+        FetchError::Network(e.to_string())
+    }
+}

@@ -1,0 +1,92 @@
+//! robots.txt: what we may fetch, how slowly, and where the sitemaps are.
+//!
+//! Parsing is texting_robots (tested against Google's robots.txt suite).
+//! Fetch outcomes follow Google's documented rules: a 4xx means "no rules"
+//! (allow all), a 5xx or network failure means "assume everything is
+//! disallowed" for this run, because a server in trouble is exactly the one a
+//! crawler must not hammer.
+
+use texting_robots::Robot;
+
+/// The robots rules of one host.
+pub struct Robots {
+    robot: Option<Robot>,
+    deny_all: bool,
+}
+
+impl std::fmt::Debug for Robots {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Robots")
+            .field("parsed", &self.robot.is_some())
+            .field("deny_all", &self.deny_all)
+            .finish()
+    }
+}
+
+impl Robots {
+    /// Rules from a fetched robots.txt body.
+    pub fn parse(agent: &str, body: &[u8]) -> Self {
+        // A robots.txt over 500 KiB is truncated, as Google does.
+        let body = &body[..body.len().min(500 * 1024)];
+        Robots {
+            robot: Robot::new(agent, body).ok(),
+            deny_all: false,
+        }
+    }
+
+    /// No robots.txt (404 and other 4xx): everything allowed.
+    pub fn allow_all() -> Self {
+        Robots {
+            robot: None,
+            deny_all: false,
+        }
+    }
+
+    /// robots.txt unreachable (5xx, network): nothing allowed this run.
+    pub fn deny_all() -> Self {
+        Robots {
+            robot: None,
+            deny_all: true,
+        }
+    }
+
+    pub fn allowed(&self, url: &str) -> bool {
+        if self.deny_all {
+            return false;
+        }
+        // texting_robots always allows /robots.txt itself.
+        self.robot.as_ref().is_none_or(|r| r.allowed(url))
+    }
+
+    /// `Crawl-delay` in milliseconds, capped at one minute.
+    pub fn crawl_delay_ms(&self) -> Option<u64> {
+        let d = self.robot.as_ref()?.delay?;
+        (d.is_finite() && d > 0.0).then(|| (d.min(60.0) * 1000.0) as u64)
+    }
+
+    /// `Sitemap:` lines.
+    pub fn sitemaps(&self) -> Vec<String> {
+        self.robot
+            .as_ref()
+            .map(|r| r.sitemaps.clone())
+            .unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rules_delay_and_sitemaps() {
+        let txt =
+            b"User-agent: *\nDisallow: /admin/\nCrawl-delay: 2\nSitemap: http://h/sitemap.xml\n";
+        let r = Robots::parse("gongkai", txt);
+        assert!(!r.allowed("http://h/admin/index.htm"));
+        assert!(r.allowed("http://h/info/1.htm"));
+        assert_eq!(r.crawl_delay_ms(), Some(2000));
+        assert_eq!(r.sitemaps(), vec!["http://h/sitemap.xml".to_string()]);
+        assert!(!Robots::deny_all().allowed("http://h/"));
+        assert!(Robots::allow_all().allowed("http://h/admin/"));
+    }
+}

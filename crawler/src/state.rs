@@ -1,0 +1,527 @@
+//! The crawl state in SQLite (`DIR/crawl.sqlite`): frontier, per-URL status,
+//! validators (ETag/Last-Modified), content hashes, extracted documents and
+//! aliases.
+//!
+//! Every fetched page is recorded in one transaction together with the
+//! links it adds to the frontier, so a crawl killed at any instant (even
+//! `kill -9`) resumes exactly: a page is either done with its links queued,
+//! or still queued. WAL mode keeps those commits cheap.
+//!
+//! A *run* is one complete pass over the site. A new run re-queues known
+//! URLs with their validators, so an unchanged site answers 304 and nothing
+//! is rewritten; an unfinished run is resumed instead of restarted.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+
+use crate::CrawledDocument;
+
+const SCHEMA: &str = "
+PRAGMA journal_mode = WAL;
+PRAGMA synchronous = NORMAL;
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY,
+    started INTEGER NOT NULL,
+    finished INTEGER NOT NULL DEFAULT 0,
+    seeds TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS urls (
+    key TEXT PRIMARY KEY,
+    url TEXT NOT NULL,
+    depth INTEGER NOT NULL,
+    hops INTEGER NOT NULL DEFAULT 0,
+    run INTEGER NOT NULL,
+    state TEXT NOT NULL,            -- queued | done
+    outcome TEXT,                   -- article | list | other | soft-404 | not-modified | redirect | robots | failed:<reason>
+    http_status INTEGER,
+    etag TEXT,
+    last_modified TEXT,
+    content_hash TEXT,
+    doc_id TEXT,
+    redirect_to TEXT,
+    links TEXT,                     -- JSON [[url, pagination]] kept for 304 revisits
+    fetches INTEGER NOT NULL DEFAULT 0,
+    fetched_at INTEGER
+);
+CREATE INDEX IF NOT EXISTS urls_queue ON urls (run, state);
+CREATE TABLE IF NOT EXISTS documents (
+    id TEXT PRIMARY KEY,
+    url TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    json TEXT NOT NULL,
+    updated_run INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS aliases (
+    url TEXT PRIMARY KEY,
+    doc_id TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS url_links (   -- redirect sources and 繁體 mirrors, resolved to documents at the end of a run
+    from_url TEXT PRIMARY KEY,
+    to_key TEXT NOT NULL,
+    why TEXT NOT NULL
+);
+";
+
+/// One frontier entry, with what the last fetch left for revalidation.
+#[derive(Debug, Clone)]
+pub struct QueueItem {
+    pub key: String,
+    pub url: String,
+    pub depth: u32,
+    pub hops: u32,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub content_hash: Option<String>,
+}
+
+/// What became of a document write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocWrite {
+    New,
+    Changed,
+    Unchanged,
+    /// Same identity as a live document at another URL: recorded as alias.
+    Alias,
+}
+
+/// The SQLite crawl state.
+pub struct State {
+    conn: Connection,
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+impl State {
+    /// Opens (creating if needed) the state database.
+    pub fn open(path: &Path) -> Result<Self, rusqlite::Error> {
+        let conn = Connection::open(path)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.execute_batch(SCHEMA)?;
+        Ok(State { conn })
+    }
+
+    /// The latest run: id and whether it finished.
+    pub fn last_run(&self) -> Result<Option<(i64, bool)>, rusqlite::Error> {
+        self.conn
+            .query_row(
+                "SELECT id, finished FROM runs ORDER BY id DESC LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get::<_, i64>(1)? != 0)),
+            )
+            .optional()
+    }
+
+    pub fn start_run(&self, seeds: &[String]) -> Result<i64, rusqlite::Error> {
+        self.conn.execute(
+            "INSERT INTO runs (started, seeds) VALUES (?1, ?2)",
+            params![now(), serde_json::to_string(seeds).unwrap_or_default()],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    pub fn finish_run(&self, run: i64) -> Result<(), rusqlite::Error> {
+        self.conn
+            .execute("UPDATE runs SET finished = 1 WHERE id = ?1", [run])?;
+        Ok(())
+    }
+
+    /// Every known URL key and the run it was last queued in.
+    pub fn seen(&self) -> Result<HashMap<String, i64>, rusqlite::Error> {
+        let mut stmt = self.conn.prepare("SELECT key, run FROM urls")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        rows.collect()
+    }
+
+    /// Queued URLs of `run`, shallowest first.
+    pub fn queue(&self, run: i64) -> Result<Vec<QueueItem>, rusqlite::Error> {
+        let mut stmt = self.conn.prepare(
+            "SELECT key, url, depth, hops, etag, last_modified, content_hash FROM urls
+             WHERE run = ?1 AND state = 'queued' ORDER BY depth, rowid",
+        )?;
+        let rows = stmt.query_map([run], |r| {
+            Ok(QueueItem {
+                key: r.get(0)?,
+                url: r.get(1)?,
+                depth: r.get(2)?,
+                hops: r.get(3)?,
+                etag: r.get(4)?,
+                last_modified: r.get(5)?,
+                content_hash: r.get(6)?,
+            })
+        })?;
+        rows.collect()
+    }
+
+    /// URLs done in `run` (key, url, outcome), for rebuilding per-pattern counters on resume.
+    pub fn done_in_run(&self, run: i64) -> Result<Vec<(String, String)>, rusqlite::Error> {
+        let mut stmt = self.conn.prepare(
+            "SELECT url, COALESCE(outcome, '') FROM urls WHERE run = ?1 AND state = 'done'",
+        )?;
+        let rows = stmt.query_map([run], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        rows.collect()
+    }
+
+    /// Starts a transaction for one page's results.
+    pub fn tx(&mut self) -> Result<Tx<'_>, rusqlite::Error> {
+        Ok(Tx {
+            tx: self.conn.transaction()?,
+        })
+    }
+
+    /// Every document with its aliases.
+    pub fn documents(&self) -> Result<Vec<CrawledDocument>, rusqlite::Error> {
+        let mut aliases: HashMap<String, Vec<String>> = HashMap::new();
+        {
+            let mut stmt = self
+                .conn
+                .prepare("SELECT url, doc_id FROM aliases ORDER BY url")?;
+            let rows =
+                stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+            for row in rows {
+                let (url, id) = row?;
+                aliases.entry(id).or_default().push(url);
+            }
+        }
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, url, json FROM documents ORDER BY id")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, url, json) = row?;
+            let Ok(mut doc) = serde_json::from_str::<CrawledDocument>(&json) else {
+                tracing::warn!(%id, "unreadable stored document skipped");
+                continue;
+            };
+            doc.url = url.clone();
+            doc.aliases = aliases
+                .remove(&id)
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|a| *a != url)
+                .collect();
+            out.push(doc);
+        }
+        Ok(out)
+    }
+
+    /// Outcome of a URL key: (state, outcome, fetches).
+    pub fn url_status(
+        &self,
+        key: &str,
+    ) -> Result<Option<(String, Option<String>, i64)>, rusqlite::Error> {
+        self.conn
+            .query_row(
+                "SELECT state, outcome, fetches FROM urls WHERE key = ?1",
+                [key],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()
+    }
+
+    /// Count of URLs per outcome over all runs' latest state.
+    pub fn outcome_counts(&self) -> Result<Vec<(String, i64)>, rusqlite::Error> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT COALESCE(outcome, state), COUNT(*) FROM urls GROUP BY 1 ORDER BY 1")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        rows.collect()
+    }
+
+    /// Total fetches recorded per URL, for checking that nothing was fetched twice.
+    pub fn fetch_counts(&self) -> Result<Vec<(String, i64)>, rusqlite::Error> {
+        let mut stmt = self.conn.prepare("SELECT url, fetches FROM urls")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        rows.collect()
+    }
+
+    /// Turns redirect sources and mirrors into aliases of the documents
+    /// their targets became (following redirect chains up to 5 hops).
+    pub fn resolve_aliases(&mut self) -> Result<usize, rusqlite::Error> {
+        let links: Vec<(String, String)> = {
+            let mut stmt = self
+                .conn
+                .prepare("SELECT from_url, to_key FROM url_links")?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            rows.collect::<Result<_, _>>()?
+        };
+        let tx = self.conn.transaction()?;
+        let mut added = 0;
+        for (from, to) in links {
+            let mut key = to;
+            let mut doc = None;
+            for _ in 0..6 {
+                let row: Option<(Option<String>, Option<String>)> = tx
+                    .query_row(
+                        "SELECT doc_id, redirect_to FROM urls WHERE key = ?1",
+                        [&key],
+                        |r| Ok((r.get(0)?, r.get(1)?)),
+                    )
+                    .optional()?;
+                match row {
+                    Some((Some(d), _)) => {
+                        doc = Some(d);
+                        break;
+                    }
+                    Some((None, Some(next))) => key = next,
+                    _ => break,
+                }
+            }
+            if let Some(d) = doc {
+                added += tx.execute(
+                    "INSERT OR REPLACE INTO aliases (url, doc_id) VALUES (?1, ?2)",
+                    params![from, d],
+                )?;
+            }
+        }
+        tx.commit()?;
+        Ok(added)
+    }
+}
+
+/// One page's writes, committed together.
+pub struct Tx<'a> {
+    tx: Transaction<'a>,
+}
+
+/// The result of fetching one URL, as recorded.
+#[derive(Debug, Default)]
+pub struct UrlRecord<'a> {
+    pub outcome: &'a str,
+    pub http_status: Option<u16>,
+    pub etag: Option<&'a str>,
+    pub last_modified: Option<&'a str>,
+    pub content_hash: Option<&'a str>,
+    pub doc_id: Option<&'a str>,
+    pub redirect_to: Option<&'a str>,
+    /// `None` keeps the stored links (a 304 revisit).
+    pub links: Option<String>,
+    pub fetched: bool,
+}
+
+impl Tx<'_> {
+    /// Adds a URL to the frontier of `run` unless it is already there;
+    /// a URL known from an earlier run is re-queued (keeping its validators).
+    /// Returns whether it was queued.
+    pub fn enqueue(
+        &self,
+        key: &str,
+        url: &str,
+        depth: u32,
+        hops: u32,
+        run: i64,
+    ) -> Result<bool, rusqlite::Error> {
+        let n = self.tx.execute(
+            "INSERT INTO urls (key, url, depth, hops, run, state) VALUES (?1, ?2, ?3, ?4, ?5, 'queued')
+             ON CONFLICT(key) DO UPDATE SET run = excluded.run, state = 'queued', depth = excluded.depth,
+                 hops = excluded.hops
+             WHERE urls.run < excluded.run",
+            params![key, url, depth, hops, run],
+        )?;
+        Ok(n > 0)
+    }
+
+    /// Records a URL that is known but will not be fetched (robots, filters).
+    pub fn skip(
+        &self,
+        key: &str,
+        url: &str,
+        depth: u32,
+        run: i64,
+        outcome: &str,
+    ) -> Result<(), rusqlite::Error> {
+        self.tx.execute(
+            "INSERT INTO urls (key, url, depth, run, state, outcome) VALUES (?1, ?2, ?3, ?4, 'done', ?5)
+             ON CONFLICT(key) DO UPDATE SET run = excluded.run, state = 'done', outcome = excluded.outcome
+             WHERE urls.run < excluded.run",
+            params![key, url, depth, run, outcome],
+        )?;
+        Ok(())
+    }
+
+    /// Marks a URL done with what its fetch gave.
+    pub fn done(&self, key: &str, rec: &UrlRecord<'_>) -> Result<(), rusqlite::Error> {
+        self.tx.execute(
+            "UPDATE urls SET state = 'done', outcome = ?2, http_status = COALESCE(?3, http_status),
+                 etag = COALESCE(?4, etag), last_modified = COALESCE(?5, last_modified),
+                 content_hash = COALESCE(?6, content_hash), doc_id = COALESCE(?7, doc_id),
+                 redirect_to = ?8, links = COALESCE(?9, links),
+                 fetches = fetches + ?10, fetched_at = ?11
+             WHERE key = ?1",
+            params![
+                key,
+                rec.outcome,
+                rec.http_status,
+                rec.etag,
+                rec.last_modified,
+                rec.content_hash,
+                rec.doc_id,
+                rec.redirect_to,
+                rec.links,
+                rec.fetched as i64,
+                now()
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Stored outlinks of a URL (for a 304 revisit).
+    pub fn links_of(&self, key: &str) -> Result<Option<String>, rusqlite::Error> {
+        Ok(self
+            .tx
+            .query_row("SELECT links FROM urls WHERE key = ?1", [key], |r| r.get(0))
+            .optional()?
+            .flatten())
+    }
+
+    /// Remembers that `from_url` (a redirect or a mirror) stands for the page at `to_key`.
+    pub fn link_alias(
+        &self,
+        from_url: &str,
+        to_key: &str,
+        why: &str,
+    ) -> Result<(), rusqlite::Error> {
+        self.tx.execute(
+            "INSERT OR REPLACE INTO url_links (from_url, to_key, why) VALUES (?1, ?2, ?3)",
+            params![from_url, to_key, why],
+        )?;
+        Ok(())
+    }
+
+    /// Writes a document found at `url` in `run`; `canonical_live` says
+    /// whether a stored document's canonical URL was fetched in this run.
+    pub fn put_document(
+        &self,
+        doc: &CrawledDocument,
+        run: i64,
+    ) -> Result<DocWrite, rusqlite::Error> {
+        let existing: Option<(String, String)> = self
+            .tx
+            .query_row(
+                "SELECT url, content_hash FROM documents WHERE id = ?1",
+                [&doc.id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let json = serde_json::to_string(doc).unwrap_or_default();
+        let result = match existing {
+            None => {
+                self.tx.execute(
+                    "INSERT INTO documents (id, url, content_hash, json, updated_run) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![doc.id, doc.url, doc.content_hash, json, run],
+                )?;
+                DocWrite::New
+            }
+            Some((url, hash)) if url == doc.url => {
+                if hash == doc.content_hash {
+                    DocWrite::Unchanged
+                } else {
+                    self.tx.execute(
+                        "UPDATE documents SET content_hash = ?2, json = ?3, updated_run = ?4 WHERE id = ?1",
+                        params![doc.id, doc.content_hash, json, run],
+                    )?;
+                    DocWrite::Changed
+                }
+            }
+            Some((url, hash)) => {
+                // Another URL already holds this identity. If that URL is
+                // still live in this run, this page is a copy (mirror, print
+                // view): an alias. Otherwise the document moved here.
+                let live: bool = self
+                    .tx
+                    .query_row(
+                        "SELECT run = ?2 AND outcome = 'article' FROM urls WHERE url = ?1 OR key = ?1 LIMIT 1",
+                        params![url, run],
+                        |r| r.get(0),
+                    )
+                    .optional()?
+                    .unwrap_or(false);
+                if live || hash == doc.content_hash {
+                    self.tx.execute(
+                        "INSERT OR REPLACE INTO aliases (url, doc_id) VALUES (?1, ?2)",
+                        params![doc.url, doc.id],
+                    )?;
+                    if hash == doc.content_hash && !live {
+                        DocWrite::Unchanged
+                    } else {
+                        DocWrite::Alias
+                    }
+                } else {
+                    self.tx.execute(
+                        "UPDATE documents SET url = ?2, content_hash = ?3, json = ?4, updated_run = ?5 WHERE id = ?1",
+                        params![doc.id, doc.url, doc.content_hash, json, run],
+                    )?;
+                    self.tx.execute(
+                        "INSERT OR REPLACE INTO aliases (url, doc_id) VALUES (?1, ?2)",
+                        params![url, doc.id],
+                    )?;
+                    DocWrite::Changed
+                }
+            }
+        };
+        Ok(result)
+    }
+
+    pub fn commit(self) -> Result<(), rusqlite::Error> {
+        self.tx.commit()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queue_done_and_documents() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut st = State::open(&dir.path().join("crawl.sqlite")).unwrap();
+        let run = st.start_run(&["http://h/".into()]).unwrap();
+        let tx = st.tx().unwrap();
+        assert!(tx.enqueue("http://h/", "http://h/", 0, 0, run).unwrap());
+        assert!(!tx.enqueue("http://h/", "http://h/", 0, 0, run).unwrap());
+        tx.commit().unwrap();
+        assert_eq!(st.queue(run).unwrap().len(), 1);
+        let doc = CrawledDocument {
+            id: "idx:1".into(),
+            url: "http://h/a".into(),
+            title: "t".into(),
+            content_hash: "c1".into(),
+            ..Default::default()
+        };
+        let tx = st.tx().unwrap();
+        assert_eq!(tx.put_document(&doc, run).unwrap(), DocWrite::New);
+        assert_eq!(tx.put_document(&doc, run).unwrap(), DocWrite::Unchanged);
+        tx.done(
+            "http://h/",
+            &UrlRecord {
+                outcome: "article",
+                fetched: true,
+                doc_id: Some("idx:1"),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        tx.commit().unwrap();
+        assert!(st.queue(run).unwrap().is_empty());
+        assert_eq!(st.documents().unwrap().len(), 1);
+        // A new run re-queues known URLs.
+        st.finish_run(run).unwrap();
+        let run2 = st.start_run(&[]).unwrap();
+        let tx = st.tx().unwrap();
+        assert!(tx.enqueue("http://h/", "http://h/", 0, 0, run2).unwrap());
+        tx.commit().unwrap();
+        assert_eq!(st.queue(run2).unwrap().len(), 1);
+    }
+}
