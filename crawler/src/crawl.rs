@@ -469,15 +469,17 @@ impl Ctx<'_> {
         }
         *pages += 1;
         self.seen.insert(key.clone(), self.run);
-        if tx.enqueue(&key, s, depth, hops, self.run)? {
+        if let Some((etag, last_modified, content_hash)) =
+            tx.enqueue(&key, s, depth, hops, self.run)?
+        {
             self.push(QueueItem {
                 key,
                 url: s.to_string(),
                 depth,
                 hops,
-                etag: None,
-                last_modified: None,
-                content_hash: None,
+                etag,
+                last_modified,
+                content_hash,
             });
         }
         Ok(())

@@ -449,12 +449,17 @@ pub fn extract(html: &str, url: &Url) -> Extracted {
         .unwrap_or_else(|| strip_site_suffix(&page_title, ex.site_name.as_deref()));
 
     // Body: the first known container with real text, else the densest block.
-    let container = BODY_SELECTORS.iter().find_map(|s| {
-        doc.select(s)
-            .take(5)
-            .map(|e| (e, element_text(e)))
-            .find(|(_, t)| t.chars().count() >= 20)
-    });
+    // A short text ("请见附件") in a known container still counts when no
+    // container has a paragraph's worth.
+    let find_container = |min: usize| {
+        BODY_SELECTORS.iter().find_map(|s| {
+            doc.select(s)
+                .take(5)
+                .map(|e| (e, element_text(e)))
+                .find(|(_, t)| t.chars().count() >= min)
+        })
+    };
+    let container = find_container(20).or_else(|| find_container(1));
     let known_container = container.is_some();
     let (body_el_found, body) = match container {
         Some((e, t)) => (Some(e), t),
@@ -704,7 +709,9 @@ fn classify(
     }
     let has_meta = meta.contains_key("articletitle");
     let has_table = table.contains_key("index_number") || table.contains_key("doc_number");
-    if known_container && body_chars >= 20 && (has_meta || has_table || ex.published.is_some()) {
+    let has_text = body_chars >= 20
+        || (body_chars > 0 && (has_meta || has_table || !ex.attachments.is_empty()));
+    if known_container && has_text && (has_meta || has_table || ex.published.is_some()) {
         return PageKind::Article;
     }
     if !known_container && body_chars >= 100 && ex.published.is_some() && (has_meta || has_table) {

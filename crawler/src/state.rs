@@ -76,6 +76,9 @@ pub struct QueueItem {
     pub content_hash: Option<String>,
 }
 
+/// Validators kept from an earlier run: etag, last-modified, content hash.
+pub type Revalidate = (Option<String>, Option<String>, Option<String>);
+
 /// What became of a document write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DocWrite {
@@ -314,7 +317,8 @@ pub struct UrlRecord<'a> {
 impl Tx<'_> {
     /// Adds a URL to the frontier of `run` unless it is already there;
     /// a URL known from an earlier run is re-queued (keeping its validators).
-    /// Returns whether it was queued.
+    /// Returns the stored validators (etag, last-modified, content hash)
+    /// when it was queued, `None` when it already was in this run.
     pub fn enqueue(
         &self,
         key: &str,
@@ -322,7 +326,7 @@ impl Tx<'_> {
         depth: u32,
         hops: u32,
         run: i64,
-    ) -> Result<bool, rusqlite::Error> {
+    ) -> Result<Option<Revalidate>, rusqlite::Error> {
         let n = self.tx.execute(
             "INSERT INTO urls (key, url, depth, hops, run, state) VALUES (?1, ?2, ?3, ?4, ?5, 'queued')
              ON CONFLICT(key) DO UPDATE SET run = excluded.run, state = 'queued', depth = excluded.depth,
@@ -330,7 +334,16 @@ impl Tx<'_> {
              WHERE urls.run < excluded.run",
             params![key, url, depth, hops, run],
         )?;
-        Ok(n > 0)
+        if n == 0 {
+            return Ok(None);
+        }
+        self.tx
+            .query_row(
+                "SELECT etag, last_modified, content_hash FROM urls WHERE key = ?1",
+                [key],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()
     }
 
     /// Records a URL that is known but will not be fetched (robots, filters).
@@ -489,8 +502,16 @@ mod tests {
         let mut st = State::open(&dir.path().join("crawl.sqlite")).unwrap();
         let run = st.start_run(&["http://h/".into()]).unwrap();
         let tx = st.tx().unwrap();
-        assert!(tx.enqueue("http://h/", "http://h/", 0, 0, run).unwrap());
-        assert!(!tx.enqueue("http://h/", "http://h/", 0, 0, run).unwrap());
+        assert!(
+            tx.enqueue("http://h/", "http://h/", 0, 0, run)
+                .unwrap()
+                .is_some()
+        );
+        assert!(
+            tx.enqueue("http://h/", "http://h/", 0, 0, run)
+                .unwrap()
+                .is_none()
+        );
         tx.commit().unwrap();
         assert_eq!(st.queue(run).unwrap().len(), 1);
         let doc = CrawledDocument {
@@ -520,7 +541,11 @@ mod tests {
         st.finish_run(run).unwrap();
         let run2 = st.start_run(&[]).unwrap();
         let tx = st.tx().unwrap();
-        assert!(tx.enqueue("http://h/", "http://h/", 0, 0, run2).unwrap());
+        assert!(
+            tx.enqueue("http://h/", "http://h/", 0, 0, run2)
+                .unwrap()
+                .is_some()
+        );
         tx.commit().unwrap();
         assert_eq!(st.queue(run2).unwrap().len(), 1);
     }

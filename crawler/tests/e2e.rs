@@ -1,0 +1,82 @@
+//! End-to-end: crawl both fixture portal styles through the library API and
+//! score against truth.jsonl (the binary-level tests live in the workspace's
+//! tests/crawl_*.rs).
+
+mod common;
+
+use std::time::Duration;
+
+use gongkai_crawler::{CrawlConfig, Crawler, url_norm};
+
+fn config(base: &str) -> CrawlConfig {
+    let mut cfg = CrawlConfig {
+        seeds: vec![format!("{base}/")],
+        concurrency: 16,
+        delay: Duration::ZERO,
+        ..Default::default()
+    };
+    cfg.fetch.backoff = Duration::from_millis(50);
+    cfg
+}
+
+fn crawl(data: &std::path::Path, cfg: CrawlConfig) -> gongkai_crawler::CrawlSummary {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(async {
+        let mut c = Crawler::open(data, cfg).expect("open");
+        c.run(&|_| {}).await.expect("crawl")
+    })
+}
+
+fn run_style(style: &str) {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let site = tmp.path().join("site");
+    common::make_site(style, &site);
+    let server = common::Server::start(&site, &[]);
+    let data = tmp.path().join("data");
+    let t0 = std::time::Instant::now();
+    let summary = crawl(&data, config(&server.base));
+    eprintln!("{style}: {summary:?} in {:?}", t0.elapsed());
+    assert!(summary.finished);
+    let state = gongkai_crawler::State::open(&data.join("crawl.sqlite")).expect("state");
+    let docs = state.documents().expect("docs");
+    let truth = common::truth(&site);
+    let score = common::score(&docs, &truth);
+    eprintln!("{style}: {}", score.report());
+    eprintln!("{:?}", state.outcome_counts().expect("counts"));
+    // robots.txt obeyed, traps bounded.
+    for (url, fetches) in state.fetch_counts().expect("fetches") {
+        assert!(!url.contains("/admin/") || fetches == 0, "{url} fetched");
+        assert!(fetches <= 1, "{url} fetched {fetches} times in one crawl");
+    }
+    let calendar = state
+        .fetch_counts()
+        .expect("fetches")
+        .iter()
+        .filter(|(u, _)| u.contains("/calendar/"))
+        .count();
+    assert!(calendar < 100, "calendar trap followed {calendar} times");
+    score.assert_targets();
+
+    // A second crawl of the unchanged site revalidates and rewrites nothing.
+    let again = crawl(&data, config(&server.base));
+    eprintln!("{style} again: {again:?}");
+    assert_eq!(again.new, 0, "{again:?}");
+    assert_eq!(again.changed, 0, "{again:?}");
+    assert!(
+        again.not_modified as f64 >= 0.9 * score.articles as f64,
+        "{again:?}"
+    );
+    let docs2 = state.documents().expect("docs");
+    assert_eq!(docs2.len(), docs.len());
+    let _ = url_norm::normalize;
+}
+
+#[test]
+fn crawl_classic_portal() {
+    run_style("classic");
+}
+
+#[test]
+fn crawl_jiyue_portal() {
+    run_style("jiyue");
+}
