@@ -3,7 +3,10 @@
 //! This binary is thin wiring: every subcommand lives in its own module under
 //! [`cmd`] and calls into the `gongkai-crawler` and `gongkai-index` libraries.
 
+mod batch;
 mod cmd;
+mod eval;
+mod serve;
 
 use clap::Parser;
 

@@ -1,14 +1,140 @@
-//! `gongkai demo` (not implemented yet).
+//! `gongkai demo`: the whole pipeline on a fresh machine. Serves the bundled
+//! sample portal (`src/demo/site`, 247 documents) on a free loopback port,
+//! crawls it with the real crawler into a data directory, and serves the
+//! search page over that index, printing the URL to open. If the crawl
+//! cannot run or finds nothing, the bundled documents (`src/demo/docs.jsonl`)
+//! are indexed directly instead, and the output says so.
 
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Parser;
+
+/// The bundled portal and documents (in the source tree).
+const DEMO_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/src/demo");
 
 /// Arguments of `gongkai demo`.
 #[derive(Debug, clap::Args)]
 pub struct DemoArgs {
-    #[command(flatten)]
-    pub data: super::DataArgs,
+    /// Data directory for the demo index [default: a fresh temporary directory].
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    /// Address for the search page.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Folder with the sample portal (`site/`, `_meta/`) and `docs.jsonl`.
+    #[arg(long, default_value = DEMO_DIR)]
+    pub fixture: PathBuf,
+    /// Skip the crawl and index the bundled documents directly.
+    #[arg(long)]
+    pub no_crawl: bool,
 }
 
-pub fn run(_args: DemoArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`gongkai demo` is not implemented yet")
+pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
+    let data = match &args.data {
+        Some(d) => d.clone(),
+        None => std::env::temp_dir().join(format!("gongkai-demo-{}", std::process::id())),
+    };
+    std::fs::create_dir_all(&data).with_context(|| format!("cannot create {}", data.display()))?;
+    let site = args.fixture.join("site");
+    anyhow::ensure!(
+        site.join("site").is_dir(),
+        "the sample portal is missing: {} (run from a clone of the repository, or pass --fixture)",
+        site.display()
+    );
+
+    // 1. The sample portal, on its own runtime thread, for as long as the demo runs.
+    let (tx, rx) = std::sync::mpsc::channel::<anyhow::Result<SocketAddr>>();
+    let site_dir = site.clone();
+    std::thread::spawn(move || {
+        let result = (|| -> anyhow::Result<()> {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
+                .enable_all()
+                .build()?;
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+                let _ = tx.send(Ok(listener.local_addr()?));
+                axum::serve(listener, crate::serve::portal::router(&site_dir)).await?;
+                anyhow::Ok(())
+            })
+        })();
+        if let Err(e) = result {
+            eprintln!("sample portal stopped: {e:#}");
+        }
+    });
+    let portal = rx.recv().context("the sample portal did not start")??;
+    let portal_url = format!("http://{portal}/");
+    println!("sample portal (样例县人民政府) on {portal_url}");
+
+    // 2. Crawl it, or index the bundled documents.
+    let mut crawled = false;
+    if !args.no_crawl {
+        println!("crawling {portal_url} into {} ...", data.display());
+        match crawl(&portal_url, &data) {
+            Ok(()) => crawled = count_docs(&data) > 0,
+            Err(e) => println!("the crawl did not work ({e:#})"),
+        }
+    }
+    if !crawled {
+        let docs = args.fixture.join("docs.jsonl");
+        println!(
+            "indexing the bundled documents directly from {} (no crawl)",
+            docs.display()
+        );
+        index_file(&docs, &data)?;
+    }
+    println!("{} documents indexed", count_docs(&data));
+
+    // 3. Serve the search page.
+    let mut config = crate::serve::Config::new(data.clone());
+    config.site_title = "样例县政府信息公开搜索（演示）".to_string();
+    let state = crate::serve::state(config)?;
+    let runtime = super::serve::runtime(0)?;
+    runtime.block_on(crate::serve::serve(state, args.listen, |addr| {
+        println!("listening on http://{addr}");
+        println!("open http://{addr}/ in a browser (Ctrl-C to stop)");
+        use std::io::Write;
+        let _ = std::io::stdout().flush();
+    }))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs `gongkai crawl URL --data DIR` in-process (parsed by clap, so it
+/// follows whatever flags the crawler command has).
+fn crawl(url: &str, data: &Path) -> anyhow::Result<()> {
+    let data = data.to_string_lossy().to_string();
+    let base = ["gongkai", "crawl", url, "--data", data.as_str()];
+    let fast: Vec<&str> = base
+        .iter()
+        .copied()
+        .chain(["--delay-ms", "0", "--concurrency", "4"])
+        .collect();
+    let cli = super::Cli::try_parse_from(&fast).or_else(|_| super::Cli::try_parse_from(base))?;
+    let super::Command::Crawl(args) = cli.command else {
+        anyhow::bail!("not a crawl command");
+    };
+    let code = super::crawl::run(args)?;
+    anyhow::ensure!(code == ExitCode::SUCCESS, "crawl exited with {code:?}");
+    Ok(())
+}
+
+fn index_file(file: &Path, data: &Path) -> anyhow::Result<()> {
+    let file = file.to_string_lossy().to_string();
+    let data = data.to_string_lossy().to_string();
+    let cli =
+        super::Cli::try_parse_from(["gongkai", "index", file.as_str(), "--data", data.as_str()])?;
+    let super::Command::Index(args) = cli.command else {
+        anyhow::bail!("not an index command");
+    };
+    super::index::run(args)?;
+    Ok(())
+}
+
+fn count_docs(data: &Path) -> u64 {
+    crate::serve::load(data)
+        .map(|l| l.searcher.num_docs())
+        .unwrap_or(0)
 }

@@ -1,0 +1,1 @@
+function createPageHTML(n,c,p,s){}

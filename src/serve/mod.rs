@@ -1,0 +1,305 @@
+//! The HTTP service: JSON API and the citizen's search page, over axum.
+//!
+//! The live index sits behind [`Live`]: a lock around an `Arc` of the loaded
+//! generation. A background task re-reads `DATA/CURRENT` every second and
+//! swaps in the new generation when it changes; commits inside the same
+//! generation (`gongkai index` upserting) are picked up by the tantivy
+//! reader's own reload policy. Requests clone the `Arc` and never wait for a
+//! reload.
+
+pub mod api;
+pub mod error;
+pub mod metrics;
+pub mod page;
+pub mod portal;
+pub mod suggest;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::routing::get;
+use gongkai_index::{DataDir, Searcher};
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::timeout::TimeoutLayer;
+
+use error::ApiError;
+
+/// Longest query accepted (bytes); longer ones get 413.
+pub const MAX_QUERY_BYTES: usize = gongkai_index::query::MAX_QUERY_BYTES;
+/// Most hits on one page.
+pub const MAX_PAGE_SIZE: usize = 100;
+/// Default hits on one page.
+pub const DEFAULT_PAGE_SIZE: usize = 10;
+/// Deepest result reachable by paging (page × size).
+pub const MAX_DEPTH: usize = 1_000;
+
+/// How the server runs.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Data directory.
+    pub data: PathBuf,
+    /// Origins allowed by CORS (empty: no CORS headers).
+    pub cors_origins: Vec<String>,
+    /// Per-request timeout.
+    pub request_timeout: Duration,
+    /// How often `DATA/CURRENT` is checked.
+    pub reload_interval: Duration,
+    /// Title shown on the search page.
+    pub site_title: String,
+}
+
+impl Config {
+    /// Defaults for a data directory.
+    pub fn new(data: PathBuf) -> Self {
+        Config {
+            data,
+            cors_origins: Vec::new(),
+            request_timeout: Duration::from_secs(10),
+            reload_interval: Duration::from_secs(1),
+            site_title: "政府信息公开搜索".to_string(),
+        }
+    }
+}
+
+/// One loaded index generation.
+pub struct Loaded {
+    /// Searches it.
+    pub searcher: Searcher,
+    /// Its generation number.
+    pub generation: u64,
+    /// A reader of the term dictionaries (for completions).
+    pub terms: tantivy::IndexReader,
+}
+
+impl Loaded {
+    /// Loads an opened generation.
+    pub fn new(handle: gongkai_index::IndexHandle) -> anyhow::Result<Loaded> {
+        let generation = handle.generation;
+        let terms = handle
+            .index
+            .reader_builder()
+            .reload_policy(tantivy::ReloadPolicy::OnCommitWithDelay)
+            .try_into()?;
+        Ok(Loaded {
+            searcher: Searcher::new(handle)?,
+            generation,
+            terms,
+        })
+    }
+}
+
+/// The live generation, swappable.
+#[derive(Clone)]
+pub struct Live(Arc<RwLock<Arc<Loaded>>>);
+
+impl Live {
+    /// The generation to use for one request.
+    pub fn get(&self) -> Arc<Loaded> {
+        match self.0.read() {
+            Ok(guard) => guard.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    fn set(&self, loaded: Loaded) {
+        let new = Arc::new(loaded);
+        match self.0.write() {
+            Ok(mut guard) => *guard = new,
+            Err(poisoned) => *poisoned.into_inner() = new,
+        }
+    }
+}
+
+/// Shared state of every handler.
+#[derive(Clone)]
+pub struct AppState {
+    /// The index.
+    pub live: Live,
+    /// Counters and histograms.
+    pub metrics: Arc<metrics::Metrics>,
+    /// Settings.
+    pub config: Arc<Config>,
+}
+
+impl AppState {
+    /// Runs blocking index work off the async threads.
+    pub async fn blocking<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(Arc<Loaded>) -> Result<T, ApiError> + Send + 'static,
+    {
+        let loaded = self.live.get();
+        tokio::task::spawn_blocking(move || f(loaded))
+            .await
+            .map_err(|e| ApiError::internal(format!("search task failed: {e}")))?
+    }
+}
+
+/// Opens the live generation of `data`.
+pub fn load(data: &std::path::Path) -> anyhow::Result<Loaded> {
+    let dir = DataDir::new(data);
+    Loaded::new(dir.open_current(dir.analyzer()?)?)
+}
+
+/// Builds the state from a configuration (opens the index).
+pub fn state(config: Config) -> anyhow::Result<AppState> {
+    let loaded = load(&config.data)?;
+    Ok(AppState {
+        live: Live(Arc::new(RwLock::new(Arc::new(loaded)))),
+        metrics: Arc::new(metrics::Metrics::default()),
+        config: Arc::new(config),
+    })
+}
+
+/// The router with every route and layer.
+pub fn router(state: AppState) -> Router {
+    let mut app = Router::new()
+        .route("/", get(page::search_page))
+        .route("/api/search", get(api::search))
+        .route("/api/doc/{id}", get(api::doc))
+        .route("/api/suggest", get(api::suggest))
+        .route("/api/categories", get(api::categories))
+        .route("/healthz", get(api::healthz))
+        .route("/metrics", get(api::metrics))
+        .fallback(api::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
+        .layer(axum::middleware::from_fn(security_headers))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            state.config.request_timeout,
+        ));
+    if !state.config.cors_origins.is_empty() {
+        let origins: Vec<HeaderValue> = state
+            .config
+            .cors_origins
+            .iter()
+            .filter_map(|o| HeaderValue::from_str(o.trim()).ok())
+            .collect();
+        app = app.layer(
+            CorsLayer::new()
+                .allow_origin(AllowOrigin::list(origins))
+                .allow_methods([Method::GET, Method::HEAD, Method::OPTIONS])
+                .max_age(Duration::from_secs(3600)),
+        );
+    }
+    app.with_state(state)
+}
+
+/// Headers on every response: a strict CSP (no script at all), no sniffing,
+/// no framing, no referrer leaking queries to portals.
+async fn security_headers(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+        ),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    response
+}
+
+/// Re-reads `DATA/CURRENT` every `interval`; swaps to a new generation when it changes.
+pub fn spawn_reloader(state: AppState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(state.config.reload_interval);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticker.tick().await;
+            let data = state.config.data.clone();
+            let current = state.live.get().generation;
+            let result = tokio::task::spawn_blocking(move || -> anyhow::Result<Option<Loaded>> {
+                let dir = DataDir::new(&data);
+                match dir.current_generation()? {
+                    Some(n) if n != current => {
+                        Ok(Some(Loaded::new(dir.open_generation(n, dir.analyzer()?)?)?))
+                    }
+                    _ => Ok(None),
+                }
+            })
+            .await;
+            match result {
+                Ok(Ok(Some(loaded))) => {
+                    tracing::info!(
+                        generation = loaded.generation,
+                        docs = loaded.searcher.num_docs(),
+                        "index generation swapped in"
+                    );
+                    state.live.set(loaded);
+                    state
+                        .metrics
+                        .reloads
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+                Ok(Ok(None)) => {}
+                Ok(Err(e)) => {
+                    tracing::warn!("index reload failed (keeping the current one): {e:#}")
+                }
+                Err(e) => tracing::warn!("index reload task failed: {e}"),
+            }
+        }
+    })
+}
+
+/// Binds, prints `listening on http://ADDR`, serves until SIGTERM or Ctrl-C.
+pub async fn serve(
+    state: AppState,
+    listen: SocketAddr,
+    on_ready: impl FnOnce(SocketAddr),
+) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(listen).await?;
+    let addr = listener.local_addr()?;
+    on_ready(addr);
+    let reloader = spawn_reloader(state.clone());
+    let app = router(state);
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    reloader.abort();
+    tracing::info!("server stopped");
+    Ok(())
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
