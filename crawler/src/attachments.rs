@@ -98,7 +98,7 @@ fn docx_text(bytes: &[u8]) -> Result<String, AttachmentError> {
                 _ => {}
             },
             Ok(Event::Text(t)) if in_text => {
-                out.push_str(&&*t);
+                out.push_str(&t);
             }
             Ok(Event::GeneralRef(r)) if in_text => out.push_str(match &*r {
                 "amp" => "&",

@@ -244,7 +244,7 @@ impl Crawler {
             cfg: &self.cfg,
             run,
             seed_hosts: &seed_hosts,
-            robots: &*robots,
+            robots: &robots,
             seen: &mut seen,
             pattern_pages: &mut pattern_pages,
             pattern_nondoc: &mut pattern_nondoc,

@@ -29,6 +29,8 @@ pub mod url_norm;
 pub use config::CrawlConfig;
 pub use crawl::{CrawlSummary, Crawler, Progress};
 pub use state::State;
+/// Re-exported so callers name the same `Url` type.
+pub use url;
 
 use serde::{Deserialize, Serialize};
 

@@ -1,17 +1,285 @@
-//! `gongkai crawl`: crawl portals into the index (filled in by the crawler work).
+//! `gongkai crawl`: crawl portals into the index.
+//!
+//! The crawler library does the crawling and keeps its state in
+//! `DATA/crawl.sqlite` (so a killed crawl resumes); this command builds its
+//! settings (defaults < `--config portal.toml` < flags), shows progress,
+//! prints the summary, and hands the crawled documents to the index, with
+//! categories decided by the index's taxonomy.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use anyhow::Context;
+use gongkai_crawler::config::{ConfigFile, compile};
+use gongkai_crawler::{CrawlConfig, CrawlSummary, CrawledDocument, Crawler, Progress};
+use gongkai_index::taxonomy::{CategoryHints, Taxonomy};
+use gongkai_index::{DataDir, Document, DocumentWriter};
+use indicatif::{ProgressBar, ProgressStyle};
 
 /// Arguments of `gongkai crawl`.
 #[derive(Debug, clap::Args)]
 pub struct CrawlArgs {
-    /// Seed URLs (the portal's home page, or several).
-    #[arg(required = true)]
+    /// Seed URLs (the portal's home page, or several); the crawl stays on their hosts.
+    #[arg(required_unless_present = "config")]
     pub urls: Vec<String>,
     #[command(flatten)]
     pub data: super::DataArgs,
+    /// Most pages fetched by this invocation (the rest stays queued for the next).
+    #[arg(long)]
+    pub max_pages: Option<u64>,
+    /// Most links followed from a seed (pagination and sitemaps add none) [default: 12].
+    #[arg(long)]
+    pub max_depth: Option<u32>,
+    /// Connections per host [default: 2].
+    #[arg(long)]
+    pub concurrency: Option<usize>,
+    /// Milliseconds between two requests to one host (robots.txt Crawl-delay wins if larger) [default: 500].
+    #[arg(long)]
+    pub delay_ms: Option<u64>,
+    /// User-Agent header (and the robots.txt agent name).
+    #[arg(long)]
+    pub user_agent: Option<String>,
+    /// Only crawl URLs matching one of these regexes.
+    #[arg(long)]
+    pub include: Vec<String>,
+    /// Never crawl URLs matching one of these regexes.
+    #[arg(long)]
+    pub exclude: Vec<String>,
+    /// A portal.toml with the same settings (and `seeds`).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Do not fetch attachments.
+    #[arg(long)]
+    pub no_attachments: bool,
+    /// Do not index; only crawl (documents stay in the crawl state).
+    #[arg(long)]
+    pub no_index: bool,
+    /// Also write every crawled document as JSON lines to this file.
+    #[arg(long)]
+    pub export: Option<PathBuf>,
+    /// Print the summary as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
 }
 
-pub fn run(_args: CrawlArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("crawl is not implemented yet")
+fn settings(args: &CrawlArgs) -> anyhow::Result<CrawlConfig> {
+    let mut cfg = CrawlConfig::default();
+    if let Some(path) = &args.config {
+        cfg.apply_file(ConfigFile::load(path)?)?;
+    }
+    cfg.seeds.extend(args.urls.iter().cloned());
+    if args.max_pages.is_some() {
+        cfg.max_pages = args.max_pages;
+    }
+    if let Some(v) = args.max_depth {
+        cfg.max_depth = v;
+    }
+    if let Some(v) = args.concurrency {
+        cfg.concurrency = v.clamp(1, 256);
+    }
+    if let Some(v) = args.delay_ms {
+        cfg.delay = Duration::from_millis(v);
+    }
+    if let Some(v) = &args.user_agent {
+        cfg.fetch.user_agent = v.clone();
+    }
+    cfg.include.extend(compile(&args.include)?);
+    cfg.exclude.extend(compile(&args.exclude)?);
+    if args.no_attachments {
+        cfg.attachments = false;
+    }
+    Ok(cfg)
+}
+
+pub fn run(args: CrawlArgs) -> anyhow::Result<ExitCode> {
+    let cfg = settings(&args)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let mut crawler = Crawler::open(&args.data.data, cfg).context("opening the crawl state")?;
+    let stop = crawler.stop_flag();
+
+    let bar = ProgressBar::new_spinner();
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {elapsed_precise} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    bar.enable_steady_tick(Duration::from_millis(200));
+    let show = {
+        let bar = bar.clone();
+        move |p: &Progress| {
+            let secs = p.elapsed.as_secs_f64().max(0.001);
+            bar.set_message(format!(
+                "{} pages ({:.0}/s) · queue {} · in flight {} · documents {} · errors {}",
+                p.fetched,
+                p.fetched as f64 / secs,
+                p.queued,
+                p.in_flight,
+                p.documents,
+                p.errors
+            ));
+        }
+    };
+    let summary = runtime.block_on(async {
+        let stop = stop.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                eprintln!("stopping: finishing the pages in flight (Ctrl-C again to abort)");
+                stop.store(true, Ordering::Relaxed);
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    std::process::exit(130);
+                }
+            }
+        });
+        crawler.run(&show).await
+    });
+    bar.finish_and_clear();
+    let summary = summary.context("crawl failed")?;
+    print_summary(&summary);
+
+    let crawled = crawler
+        .state()
+        .documents()
+        .context("reading crawled documents")?;
+    if let Some(path) = &args.export {
+        write_export(path, &crawled)?;
+    }
+    if !args.no_index {
+        let taxonomy = Taxonomy::for_data_dir(&args.data.data).context("loading the taxonomy")?;
+        let docs: Vec<Document> = crawled
+            .iter()
+            .map(|d| to_index_document(d, &taxonomy))
+            .collect();
+        let dir = DataDir::new(&args.data.data);
+        let handle = dir.open_or_create_current(dir.analyzer()?)?;
+        let mut writer = DocumentWriter::open(handle, 0)?;
+        writer.upsert_all(docs)?;
+        let stats = writer.finish()?;
+        eprintln!(
+            "indexed: {} added, {} updated, {} unchanged",
+            stats.added, stats.updated, stats.unchanged
+        );
+    }
+    if args.json {
+        println!("{}", serde_json::to_string(&summary)?);
+    }
+    Ok(if stop.load(Ordering::Relaxed) {
+        ExitCode::from(130)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn print_summary(s: &CrawlSummary) {
+    let failed = if s.failed.is_empty() {
+        "none".to_string()
+    } else {
+        s.failed
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    eprintln!(
+        "crawl {}{}: {} fetched in {:.1}s ({:.0} pages/s): {} new, {} changed, {} unchanged ({} not modified), \
+         {} aliases; {} lists, {} soft 404s, {} other pages, {} redirects; {} blocked by robots.txt, \
+         {} trap-limited; attachments {} ({} with text); failed: {}{}",
+        s.run,
+        if s.resumed { " (resumed)" } else { "" },
+        s.fetched,
+        s.seconds,
+        s.fetched as f64 / s.seconds.max(0.001),
+        s.new,
+        s.changed,
+        s.unchanged,
+        s.not_modified,
+        s.aliases,
+        s.lists,
+        s.soft_404,
+        s.other_pages,
+        s.redirects,
+        s.robots_blocked,
+        s.trap_limited,
+        s.attachments,
+        s.attachments_with_text,
+        failed,
+        if s.finished {
+            ""
+        } else {
+            " (unfinished: run again to continue)"
+        },
+    );
+}
+
+fn write_export(path: &std::path::Path, docs: &[CrawledDocument]) -> anyhow::Result<()> {
+    use std::io::Write;
+    let file = std::fs::File::create(path)
+        .with_context(|| format!("{}: cannot create", path.display()))?;
+    let mut out = std::io::BufWriter::new(file);
+    for d in docs {
+        serde_json::to_writer(&mut out, d)?;
+        out.write_all(b"\n")?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// A crawled document as the index takes it; the taxonomy decides category
+/// and kind from 信息分类, column, breadcrumb, URL and title.
+pub fn to_index_document(d: &CrawledDocument, taxonomy: &Taxonomy) -> Document {
+    let breadcrumb = d.breadcrumb.join(" > ");
+    let mut attachment_text = String::new();
+    for a in &d.attachments {
+        if !a.text.is_empty() {
+            if !attachment_text.is_empty() {
+                attachment_text.push('\n');
+            }
+            attachment_text.push_str(&a.text);
+        }
+    }
+    let mut doc = Document {
+        id: d.id.clone(),
+        url: d.url.clone(),
+        aliases: d.aliases.clone(),
+        title: d.title.clone(),
+        body: d.body.clone(),
+        published: d.published.clone(),
+        publisher: d.publisher.clone().unwrap_or_default(),
+        column: d.column.clone().unwrap_or_default(),
+        doc_number: d.doc_number.clone().unwrap_or_default(),
+        index_number: d.index_number.clone().unwrap_or_default(),
+        source: d
+            .site_name
+            .clone()
+            .or_else(|| {
+                gongkai_crawler::url::Url::parse(&d.url)
+                    .ok()
+                    .and_then(|u| u.host_str().map(str::to_string))
+            })
+            .unwrap_or_default(),
+        attachment_text,
+        attachments: d
+            .attachments
+            .iter()
+            .map(|a| gongkai_index::document::AttachmentRef {
+                url: a.url.clone(),
+                title: a.title.clone(),
+            })
+            .collect(),
+        ..Default::default()
+    };
+    let hints = CategoryHints {
+        category_hint: d.category_hint.as_deref().unwrap_or(""),
+        column: d.column.as_deref().unwrap_or(""),
+        breadcrumb: &breadcrumb,
+        url: &d.url,
+        title: &d.title,
+    };
+    if let Some(assignment) = taxonomy.assign(&hints) {
+        assignment.apply_to(&mut doc);
+    }
+    doc
 }

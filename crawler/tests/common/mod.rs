@@ -34,12 +34,22 @@ pub struct Server {
 
 impl Server {
     pub fn start(site: &Path, extra: &[&str]) -> Server {
+        Self::spawn(site, extra, Stdio::null())
+    }
+
+    /// Starts with `--log`, the request log going to `log`.
+    pub fn start_logged(site: &Path, log: &Path) -> Server {
+        let file = std::fs::File::create(log).expect("log file");
+        Self::spawn(site, &["--log"], Stdio::from(file))
+    }
+
+    fn spawn(site: &Path, extra: &[&str], stderr: Stdio) -> Server {
         let mut child = Command::new("python3")
             .arg(shared().join("portal/serve_portal.py"))
             .arg(site)
             .args(extra)
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(stderr)
             .spawn()
             .expect("serve_portal.py");
         let mut line = String::new();
@@ -171,7 +181,7 @@ pub fn pct(x: (usize, usize)) -> f64 {
 }
 
 fn path_of(url: &str) -> String {
-    url::Url::parse(url)
+    gongkai_crawler::url::Url::parse(url)
         .map(|u| {
             let mut p = u.path().to_string();
             if let Some(q) = u.query() {
