@@ -9,16 +9,16 @@
 //! (×2) and the body. A query that is a 文号 or 索引号 also looks up the
 //! normalised key, boosted far above text matches, so that document comes first.
 
+use tantivy::Term;
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, RegexQuery, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::Term;
 
+use crate::Error;
 use crate::analysis::{Analyzer, TermStream, is_cjk, normalize};
 use crate::doc_number::{doc_number_key, index_number_key};
 use crate::schema::Fields;
-use crate::Error;
 
 /// Longest query accepted, in bytes.
 pub const MAX_QUERY_BYTES: usize = 1024;
@@ -62,13 +62,22 @@ impl ParsedQuery {
 
     /// Whether relaxing AND to OR could find more (several positive groups or a long piece).
     pub fn can_relax(&self) -> bool {
-        self.must.len() > 1 || self.must.iter().flatten().any(|p| p.text.chars().count() > 2)
+        self.must.len() > 1
+            || self
+                .must
+                .iter()
+                .flatten()
+                .any(|p| p.text.chars().count() > 2)
     }
 }
 
 #[derive(Debug)]
 enum Lexeme {
-    Text { text: String, negated: bool, title_only: bool },
+    Text {
+        text: String,
+        negated: bool,
+        title_only: bool,
+    },
     Or,
 }
 
@@ -90,7 +99,11 @@ pub fn parse(query: &str) -> Result<ParsedQuery, Error> {
     for lexeme in lex(trimmed) {
         match lexeme {
             Lexeme::Or => pending_or = !parsed.must.is_empty(),
-            Lexeme::Text { text, negated, title_only } => {
+            Lexeme::Text {
+                text,
+                negated,
+                title_only,
+            } => {
                 let piece = Piece { text, title_only };
                 if negated {
                     parsed.must_not.push(piece);
@@ -136,7 +149,8 @@ fn lex(query: &str) -> Vec<Lexeme> {
                 if c.is_whitespace() || c == '\u{3000}' {
                     break;
                 }
-                if matches!(c, '"' | '“' | '「' | '『') && !text.is_empty() && !text.ends_with(':') {
+                if matches!(c, '"' | '“' | '「' | '『') && !text.is_empty() && !text.ends_with(':')
+                {
                     break;
                 }
                 text.push(c);
@@ -164,7 +178,11 @@ fn lex(query: &str) -> Vec<Lexeme> {
         } else if text == "AND" || text == "&&" || text.is_empty() {
             continue;
         } else {
-            out.push(Lexeme::Text { text, negated, title_only });
+            out.push(Lexeme::Text {
+                text,
+                negated,
+                title_only,
+            });
         }
     }
     out
@@ -211,8 +229,12 @@ impl<'a> QueryBuilder<'a> {
         let has_key = keys.iter().any(|(_, k)| k.is_some());
         for (field, key) in keys {
             if let Some(key) = key {
-                let term = TermQuery::new(Term::from_field_text(field, key), IndexRecordOption::Basic);
-                outer.push((Occur::Should, Box::new(BoostQuery::new(Box::new(term), KEY_BOOST))));
+                let term =
+                    TermQuery::new(Term::from_field_text(field, key), IndexRecordOption::Basic);
+                outer.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(Box::new(term), KEY_BOOST)),
+                ));
             }
         }
         if has_key {
@@ -237,21 +259,38 @@ impl<'a> QueryBuilder<'a> {
             return None;
         }
         let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        let parts: &[(bool, f32)] = if piece.title_only { &[(true, 1.0)] } else { &[(true, 2.0), (false, 1.0)] };
+        let parts: &[(bool, f32)] = if piece.title_only {
+            &[(true, 1.0)]
+        } else {
+            &[(true, 2.0), (false, 1.0)]
+        };
         for &(title, weight) in parts {
             let field = |s| self.fields.text_field(title, s);
-            if relaxed && precise.len() > 1 {
-                // Bag of words: each word may match anywhere.
-                for word in &precise {
-                    should.push((Occur::Should, boosted(term_query(field(TermStream::Search), word), weight)));
+            if relaxed {
+                // Bag of words: each word of two or more characters may match
+                // anywhere; single characters would match nearly everything.
+                let words: Vec<&String> =
+                    precise.iter().filter(|w| w.chars().count() > 1).collect();
+                if words.len() > 1 {
+                    let clauses = words
+                        .iter()
+                        .map(|w| (Occur::Should, term_query(field(TermStream::Search), w)))
+                        .collect::<Vec<_>>();
+                    // Most words must be there, not just any one of them.
+                    let required = words.len().div_ceil(2);
+                    let bag = BooleanQuery::with_minimum_required_clauses(clauses, required);
+                    should.push((Occur::Should, boosted(Box::new(bag), weight)));
+                    continue;
                 }
-                continue;
             }
             if let Some(q) = sequence(field(TermStream::Precise), &precise) {
                 should.push((Occur::Should, boosted(q, 3.0 * weight)));
             }
             if let [word] = precise.as_slice() {
-                should.push((Occur::Should, boosted(term_query(field(TermStream::Search), word), 1.5 * weight)));
+                should.push((
+                    Occur::Should,
+                    boosted(term_query(field(TermStream::Search), word), 1.5 * weight),
+                ));
             }
             if let Some(q) = sequence(field(TermStream::Bigram), &bigrams) {
                 should.push((Occur::Should, boosted(q, weight)));
@@ -262,7 +301,8 @@ impl<'a> QueryBuilder<'a> {
                 if let (Some(c), None) = (it.next(), it.next()) {
                     if is_cjk(c) {
                         let pattern = format!("{}.", regex::escape(single));
-                        if let Ok(q) = RegexQuery::from_pattern(&pattern, field(TermStream::Bigram)) {
+                        if let Ok(q) = RegexQuery::from_pattern(&pattern, field(TermStream::Bigram))
+                        {
                             should.push((Occur::Should, boosted(Box::new(q), 0.5 * weight)));
                         }
                     }
@@ -274,7 +314,10 @@ impl<'a> QueryBuilder<'a> {
 }
 
 fn term_query(field: Field, text: &str) -> Box<dyn Query> {
-    Box::new(TermQuery::new(Term::from_field_text(field, text), IndexRecordOption::WithFreqs))
+    Box::new(TermQuery::new(
+        Term::from_field_text(field, text),
+        IndexRecordOption::WithFreqs,
+    ))
 }
 
 /// A term for one word, a phrase for several.
@@ -283,14 +326,21 @@ fn sequence(field: Field, words: &[String]) -> Option<Box<dyn Query>> {
         [] => None,
         [word] => Some(term_query(field, word)),
         _ => {
-            let terms = words.iter().map(|w| Term::from_field_text(field, w)).collect();
+            let terms = words
+                .iter()
+                .map(|w| Term::from_field_text(field, w))
+                .collect();
             Some(Box::new(PhraseQuery::new(terms)))
         }
     }
 }
 
 fn boosted(query: Box<dyn Query>, boost: f32) -> Box<dyn Query> {
-    if (boost - 1.0).abs() < f32::EPSILON { query } else { Box::new(BoostQuery::new(query, boost)) }
+    if (boost - 1.0).abs() < f32::EPSILON {
+        query
+    } else {
+        Box::new(BoostQuery::new(query, boost))
+    }
 }
 
 #[cfg(test)]
@@ -298,13 +348,24 @@ mod tests {
     use super::*;
 
     fn texts(groups: &[Vec<Piece>]) -> Vec<Vec<&str>> {
-        groups.iter().map(|g| g.iter().map(|p| p.text.as_str()).collect()).collect()
+        groups
+            .iter()
+            .map(|g| g.iter().map(|p| p.text.as_str()).collect())
+            .collect()
     }
 
     #[test]
     fn words_phrases_exclusions_and_or() {
         let q = parse(r#"财政 "预算 公开" -草案 教育 OR 卫生 title:通知"#).unwrap();
-        assert_eq!(texts(&q.must), vec![vec!["财政"], vec!["预算 公开"], vec!["教育", "卫生"], vec!["通知"]]);
+        assert_eq!(
+            texts(&q.must),
+            vec![
+                vec!["财政"],
+                vec!["预算 公开"],
+                vec!["教育", "卫生"],
+                vec!["通知"]
+            ]
+        );
         assert_eq!(q.must_not.len(), 1);
         assert_eq!(q.must_not[0].text, "草案");
         assert!(q.must[3][0].title_only);
@@ -313,11 +374,27 @@ mod tests {
 
     #[test]
     fn garbage_never_fails() {
-        for input in ["\"", "\"unbalanced", "-", "OR", "OR OR", "title:", "-\"\"", "（）", "「公开", "a OR", "：：", "title:\"x"] {
+        for input in [
+            "\"",
+            "\"unbalanced",
+            "-",
+            "OR",
+            "OR OR",
+            "title:",
+            "-\"\"",
+            "（）",
+            "「公开",
+            "a OR",
+            "：：",
+            "title:\"x",
+        ] {
             let q = parse(input);
             assert!(q.is_ok(), "{input}");
         }
-        assert_eq!(texts(&parse("\"公开 信息").unwrap().must), vec![vec!["公开 信息"]]);
+        assert_eq!(
+            texts(&parse("\"公开 信息").unwrap().must),
+            vec![vec!["公开 信息"]]
+        );
         assert!(parse("OR").unwrap().is_match_all());
     }
 
@@ -329,8 +406,17 @@ mod tests {
 
     #[test]
     fn doc_numbers_are_recognised() {
-        assert_eq!(parse("国发[2016]55号").unwrap().doc_number.as_deref(), Some("国发〔2016〕55号"));
-        assert_eq!(parse("6107240001/2018-00001").unwrap().index_number.as_deref(), Some("6107240001/2018-00001"));
+        assert_eq!(
+            parse("国发[2016]55号").unwrap().doc_number.as_deref(),
+            Some("国发〔2016〕55号")
+        );
+        assert_eq!(
+            parse("6107240001/2018-00001")
+                .unwrap()
+                .index_number
+                .as_deref(),
+            Some("6107240001/2018-00001")
+        );
         assert!(parse("财政 预算").unwrap().doc_number.is_none());
     }
 }

@@ -32,7 +32,14 @@ impl Highlighter {
             if !whole.is_empty() {
                 patterns.push(whole);
             }
-            patterns.extend(analyzer.terms(TermStream::Precise, &normalized));
+            let words = analyzer.terms(TermStream::Precise, &normalized);
+            let several = words.len() > 1;
+            // Single characters of a longer query would light up everywhere.
+            patterns.extend(
+                words
+                    .into_iter()
+                    .filter(|w| !several || w.chars().count() > 1),
+            );
         }
         patterns.retain(|p| !p.is_empty());
         patterns.sort();
@@ -40,14 +47,19 @@ impl Highlighter {
         let matcher = if patterns.is_empty() {
             None
         } else {
-            AhoCorasick::builder().match_kind(MatchKind::LeftmostLongest).build(&patterns).ok()
+            AhoCorasick::builder()
+                .match_kind(MatchKind::LeftmostLongest)
+                .build(&patterns)
+                .ok()
         };
         Highlighter { matcher }
     }
 
     /// Matches in `text` as (start, end, pattern) byte ranges of the original text.
     fn matches(&self, text: &str) -> Vec<(usize, usize, usize)> {
-        let Some(matcher) = &self.matcher else { return Vec::new() };
+        let Some(matcher) = &self.matcher else {
+            return Vec::new();
+        };
         let normalized = Normalized::new(text);
         matcher
             .find_iter(&normalized.text)
@@ -109,7 +121,10 @@ impl Highlighter {
             .char_indices()
             .nth(max_chars)
             .map_or(text.len(), |(i, _)| start + i);
-        let inside: Vec<_> = matches.into_iter().filter(|&(s, e, _)| s >= start && e <= end).collect();
+        let inside: Vec<_> = matches
+            .into_iter()
+            .filter(|&(s, e, _)| s >= start && e <= end)
+            .collect();
         let mut out = String::new();
         if start > 0 {
             out.push('…');
@@ -170,7 +185,10 @@ mod tests {
     fn marks_matches_and_escapes_the_rest() {
         let h = Highlighter::new(analyzer(), &["预算".to_string()]);
         let out = h.highlight("<script>alert(1)</script>县财政预算");
-        assert_eq!(out, "&lt;script&gt;alert(1)&lt;/script&gt;县财政<em>预算</em>");
+        assert_eq!(
+            out,
+            "&lt;script&gt;alert(1)&lt;/script&gt;县财政<em>预算</em>"
+        );
     }
 
     #[test]
@@ -189,11 +207,21 @@ mod tests {
 
     #[test]
     fn snippet_centres_on_the_densest_matches_and_never_splits_chars() {
-        let text = format!("{}县政府召开常务会议研究财政预算{}", "无关内容。".repeat(200), "其他。".repeat(200));
-        let h = Highlighter::new(analyzer(), &["常务会议".to_string(), "财政预算".to_string()]);
+        let text = format!(
+            "{}县政府召开常务会议研究财政预算{}",
+            "无关内容。".repeat(200),
+            "其他。".repeat(200)
+        );
+        let h = Highlighter::new(
+            analyzer(),
+            &["常务会议".to_string(), "财政预算".to_string()],
+        );
         let s = h.snippet(&text, 60);
         assert!(s.starts_with('…') && s.ends_with('…'), "{s}");
-        assert!(s.contains("<em>常务会议</em>") && s.contains("<em>财政预算</em>"), "{s}");
+        assert!(
+            s.contains("<em>常务会议</em>") && s.contains("<em>财政预算</em>"),
+            "{s}"
+        );
         assert!(s.chars().filter(|c| !c.is_ascii()).count() <= 62);
     }
 
@@ -207,7 +235,10 @@ mod tests {
 
     #[test]
     fn odd_text_never_panics() {
-        let h = Highlighter::new(analyzer(), &["a".to_string(), "㈱".to_string(), "財".to_string()]);
+        let h = Highlighter::new(
+            analyzer(),
+            &["a".to_string(), "㈱".to_string(), "財".to_string()],
+        );
         for text in ["", "㈱㈱a", "ａ\u{301}財", "🙂a🙂", "ﬁ財ﬁ"] {
             let _ = h.snippet(text, 5);
             let _ = h.highlight(text);

@@ -108,7 +108,9 @@ impl Analyzer {
     /// jieba's default dictionary plus the shipped government vocabulary.
     pub fn new() -> Self {
         normalize::warm_up();
-        let mut analyzer = Analyzer { jieba: Jieba::new() };
+        let mut analyzer = Analyzer {
+            jieba: Jieba::new(),
+        };
         analyzer.add_dictionary_text(GOV_DICTIONARY);
         analyzer
     }
@@ -175,6 +177,17 @@ impl Analyzer {
             position += 1;
         }
         push_bigrams(normalized, next_position(&out.bigram), &mut out.bigram);
+    }
+
+    /// The segmentation behind the precise stream, punctuation included
+    /// (for measuring word-segmentation quality against a gold standard).
+    pub fn segment(&self, text: &str) -> Vec<String> {
+        let normalized = normalize(text);
+        self.jieba
+            .cut(&normalized, false)
+            .into_iter()
+            .map(|t| t.word.to_string())
+            .collect()
     }
 
     /// Terms of one stream for `text`, as strings (for `gongkai analyze` and queries).
@@ -303,7 +316,11 @@ fn push_bigrams(normalized: &str, mut position: usize, out: &mut Vec<Token>) {
                     chars.next();
                 }
                 if !emitted {
-                    out.push(make_token(&normalized[start..start + c.len_utf8()], start, position));
+                    out.push(make_token(
+                        &normalized[start..start + c.len_utf8()],
+                        start,
+                        position,
+                    ));
                     position += 1;
                 }
             }
@@ -332,7 +349,10 @@ mod tests {
     #[test]
     fn precise_terms_skip_punctuation_and_space() {
         let terms = analyzer().terms(TermStream::Precise, "关于 2020年，财政预决算的通知！");
-        assert!(terms.iter().all(|t| t.chars().any(char::is_alphanumeric)), "{terms:?}");
+        assert!(
+            terms.iter().all(|t| t.chars().any(char::is_alphanumeric)),
+            "{terms:?}"
+        );
         assert!(terms.contains(&"财政预决算".to_string()), "{terms:?}");
     }
 
@@ -348,7 +368,14 @@ mod tests {
 
     #[test]
     fn government_dictionary_keeps_terms_whole() {
-        for word in ["放管服", "一网通办", "最多跑一次", "三公经费", "依申请公开", "互联网+政务服务"] {
+        for word in [
+            "放管服",
+            "一网通办",
+            "最多跑一次",
+            "三公经费",
+            "依申请公开",
+            "互联网+政务服务",
+        ] {
             let terms = analyzer().terms(TermStream::Precise, &format!("全面推进{word}，取得实效"));
             assert!(terms.contains(&word.to_string()), "{word}: {terms:?}");
         }
@@ -386,7 +413,15 @@ mod tests {
     #[test]
     fn odd_input_does_not_panic() {
         let an = analyzer();
-        for text in ["", " ", "\u{0}", "🙂🙂", "a\u{301}", &"长".repeat(10_000), &"x".repeat(500)] {
+        for text in [
+            "",
+            " ",
+            "\u{0}",
+            "🙂🙂",
+            "a\u{301}",
+            &"长".repeat(10_000),
+            &"x".repeat(500),
+        ] {
             for kind in TermStream::ALL {
                 let _ = an.terms(kind, text);
             }

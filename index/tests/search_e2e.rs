@@ -1,0 +1,388 @@
+//! End to end over a real slice of the shared corpus: analysis, writing,
+//! querying, facets and snippets through the public API.
+
+use std::io::BufRead;
+use std::sync::OnceLock;
+
+use gongkai_index::{DataDir, Document, DocumentWriter, SearchRequest, Searcher, Sort};
+
+const SLICE: usize = 3_000;
+
+fn shared(path: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared")
+        .join(path)
+}
+
+/// The first SLICE documents of the Tainan corpus (繁體) plus hand-made ones.
+fn corpus() -> &'static Vec<Document> {
+    static DOCS: OnceLock<Vec<Document>> = OnceLock::new();
+    DOCS.get_or_init(|| {
+        let file =
+            std::fs::File::open(shared("corpus/tainan-2018-2024.jsonl.gz")).expect("shared corpus");
+        let reader = std::io::BufReader::new(flate2::read::GzDecoder::new(file));
+        let mut docs: Vec<Document> = reader
+            .lines()
+            .take(SLICE)
+            .map(|l| serde_json::from_str::<Document>(&l.expect("line")).expect("document"))
+            .map(|d| d.validate().expect("valid"))
+            .collect();
+        let extra = [
+            (
+                "x-bank",
+                "中国农业发展银行支持春耕",
+                "中国农业发展银行台南分行发放贷款。",
+                "",
+                "",
+            ),
+            (
+                "x-school",
+                "技术学校招生简章",
+                "本县技术学校今年招收新生三百名。",
+                "",
+                "",
+            ),
+            (
+                "x-apart",
+                "技术人员培训",
+                "技术人员要学习新知识，然后到各个学校交流。",
+                "",
+                "",
+            ),
+            (
+                "x-docnum",
+                "关于加强政务公开的通知",
+                "各乡镇人民政府：现将有关事项通知如下。",
+                "样府发〔2020〕12号",
+                "6107240001/2020-00012",
+            ),
+            (
+                "x-hostile",
+                "<script>alert(1)</script>预算公开",
+                "预算<img src=x onerror=alert(1)>公开说明",
+                "",
+                "",
+            ),
+        ];
+        for (id, title, body, doc_number, index_number) in extra {
+            docs.push(
+                Document {
+                    id: id.into(),
+                    url: format!("https://example.gov.cn/{id}.html"),
+                    title: title.into(),
+                    body: body.into(),
+                    published: Some("2021-06-01".into()),
+                    publisher: "样例县人民政府办公室".into(),
+                    category: Some("政府文件".into()),
+                    kind: Some("信息公开".into()),
+                    doc_number: doc_number.into(),
+                    index_number: index_number.into(),
+                    ..Default::default()
+                }
+                .validate()
+                .expect("valid"),
+            );
+        }
+        docs
+    })
+}
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    data: DataDir,
+    searcher: Searcher,
+}
+
+fn fixture() -> &'static Fixture {
+    static F: OnceLock<Fixture> = OnceLock::new();
+    F.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let data = DataDir::new(dir.path());
+        let handle = data
+            .open_or_create_current(data.analyzer().expect("analyzer"))
+            .expect("index");
+        let mut writer = DocumentWriter::open(handle.clone(), 2).expect("writer");
+        writer.upsert_all(corpus().clone()).expect("upsert");
+        writer.finish().expect("commit");
+        let searcher = Searcher::new(handle).expect("searcher");
+        searcher.reload().expect("reload");
+        Fixture {
+            _dir: dir,
+            data,
+            searcher,
+        }
+    })
+}
+
+fn search(query: &str) -> gongkai_index::SearchResponse {
+    fixture()
+        .searcher
+        .search(&SearchRequest {
+            query: query.into(),
+            limit: 20,
+            snippets: true,
+            ..Default::default()
+        })
+        .expect("search")
+}
+
+/// Searches only the hand-made documents (their publisher), so common words
+/// in the real slice cannot push them off the first page.
+fn search_ours(query: &str) -> gongkai_index::SearchResponse {
+    fixture()
+        .searcher
+        .search(&SearchRequest {
+            query: query.into(),
+            publisher: Some("样例县人民政府办公室".into()),
+            limit: 20,
+            ..Default::default()
+        })
+        .expect("search")
+}
+
+fn ids(response: &gongkai_index::SearchResponse) -> Vec<String> {
+    response.hits.iter().map(|h| h.id.clone()).collect()
+}
+
+#[test]
+fn everything_is_indexed() {
+    assert_eq!(fixture().searcher.num_docs(), corpus().len() as u64);
+}
+
+#[test]
+fn traditional_and_simplified_queries_find_the_same_documents() {
+    for (hant, hans) in [
+        ("臺南市政府", "台南市政府"),
+        ("觀光旅遊", "观光旅游"),
+        ("颱風", "台风"),
+        ("環境保護", "环境保护"),
+    ] {
+        let a = search(hant);
+        let b = search(hans);
+        assert!(a.total > 0, "{hant}");
+        assert_eq!(a.total, b.total, "{hant} / {hans}");
+        assert_eq!(ids(&a), ids(&b), "{hant} / {hans}");
+    }
+}
+
+#[test]
+fn highlights_land_on_the_original_script() {
+    let r = search("观光");
+    let hit = r
+        .hits
+        .iter()
+        .find(|h| h.snippet.contains("<em>"))
+        .expect("a highlighted snippet");
+    assert!(hit.snippet.contains("<em>觀光</em>"), "{}", hit.snippet);
+}
+
+#[test]
+fn sub_words_give_recall() {
+    assert!(ids(&search_ours("农业")).contains(&"x-bank".to_string()));
+    assert!(ids(&search_ours("發展銀行")).contains(&"x-bank".to_string()));
+}
+
+#[test]
+fn phrases_do_not_match_words_far_apart() {
+    let found = ids(&search_ours("技术学校"));
+    assert!(found.contains(&"x-school".to_string()), "{found:?}");
+    assert!(!found.contains(&"x-apart".to_string()), "{found:?}");
+    // Both words anywhere: two pieces.
+    let both = ids(&search_ours("技术 学校"));
+    assert!(both.contains(&"x-apart".to_string()), "{both:?}");
+}
+
+#[test]
+fn substrings_that_cut_words_are_found() {
+    // Deterministic sample of CJK substrings of 4–8 characters from titles.
+    let mut tried = 0;
+    let mut found = 0;
+    for (i, doc) in corpus().iter().enumerate().step_by(37).take(120) {
+        let chars: Vec<char> = doc.title.chars().collect();
+        let len = 4 + i % 5;
+        let Some(start) = (0..chars.len().saturating_sub(len)).find(|&s| {
+            chars[s..s + len]
+                .iter()
+                .all(|c| gongkai_index::analysis::is_cjk(*c))
+        }) else {
+            continue;
+        };
+        let start = (start + i % 3).min(chars.len() - len);
+        if !chars[start..start + len]
+            .iter()
+            .all(|c| gongkai_index::analysis::is_cjk(*c))
+        {
+            continue;
+        }
+        let query: String = chars[start..start + len].iter().collect();
+        tried += 1;
+        let response = fixture()
+            .searcher
+            .search(&SearchRequest {
+                query: format!("title:\"{query}\""),
+                // The same day only, so that common phrases cannot push the document off the page.
+                from: doc.published_date(),
+                to: doc.published_date(),
+                limit: 1000,
+                ..Default::default()
+            })
+            .expect("search");
+        if response.hits.iter().any(|h| h.id == doc.id) {
+            found += 1;
+        } else {
+            eprintln!("not found: {query:?} in {:?}", doc.title);
+        }
+    }
+    assert!(tried >= 60, "tried {tried}");
+    assert_eq!(
+        found, tried,
+        "{found} of {tried} substrings found their document"
+    );
+}
+
+#[test]
+fn doc_number_and_index_number_queries_rank_their_document_first() {
+    for q in [
+        "样府发〔2020〕12号",
+        "样府发[2020]12号",
+        "样府发（2020）12号",
+        "样府发【２０２０】第12号",
+        "6107240001/2020-00012",
+    ] {
+        let r = search(q);
+        assert_eq!(
+            r.hits.first().map(|h| h.id.as_str()),
+            Some("x-docnum"),
+            "{q}"
+        );
+    }
+}
+
+#[test]
+fn operators_work() {
+    let all = search_ours("技术");
+    assert!(ids(&all).contains(&"x-apart".to_string()));
+    let without = ids(&search_ours("技术 -培训"));
+    assert!(!without.contains(&"x-apart".to_string()));
+    assert!(without.contains(&"x-school".to_string()));
+    let either = ids(&search_ours("招生 OR 培训"));
+    assert!(either.contains(&"x-school".to_string()) && either.contains(&"x-apart".to_string()));
+    let title_only = ids(&search_ours("title:新生"));
+    assert!(
+        !title_only.contains(&"x-school".to_string()),
+        "新生 is only in the body"
+    );
+}
+
+#[test]
+fn odd_queries_never_fail() {
+    for q in [
+        "",
+        "\"",
+        "-",
+        "OR",
+        "title:",
+        "((",
+        "-\"\"",
+        "\u{0}",
+        "🙂",
+        "　",
+        "a OR OR b",
+        "title:\"未闭合",
+    ] {
+        let r = fixture().searcher.search(&SearchRequest {
+            query: q.into(),
+            limit: 5,
+            snippets: true,
+            ..Default::default()
+        });
+        assert!(r.is_ok(), "{q:?}: {r:?}");
+    }
+    let long = fixture().searcher.search(&SearchRequest {
+        query: "长".repeat(2000),
+        limit: 5,
+        ..Default::default()
+    });
+    assert!(matches!(long, Err(gongkai_index::Error::InvalidQuery(_))));
+}
+
+#[test]
+fn snippets_escape_and_mark() {
+    let r = search("预算公开");
+    let hit = r
+        .hits
+        .iter()
+        .find(|h| h.id == "x-hostile")
+        .expect("hostile doc found");
+    assert!(!hit.title_html.contains("<script>"), "{}", hit.title_html);
+    assert!(hit.title_html.contains("&lt;script&gt;"));
+    assert!(!hit.snippet.contains("<img"), "{}", hit.snippet);
+    assert!(hit.snippet.contains("<em>"), "{}", hit.snippet);
+}
+
+#[test]
+fn filters_and_facets() {
+    let base = SearchRequest {
+        query: "技术".into(),
+        limit: 50,
+        ..Default::default()
+    };
+    let all = fixture().searcher.search(&base).expect("search");
+    let news = fixture()
+        .searcher
+        .search(&SearchRequest {
+            categories: vec!["新闻".into()],
+            ..base.clone()
+        })
+        .expect("search");
+    // The category facet is counted before the category filter.
+    assert_eq!(news.facets.category.0, all.facets.category.0);
+    assert_eq!(all.facets.category.0.len() >= 21, true);
+    assert!(
+        news.hits
+            .iter()
+            .all(|h| h.category.as_deref() == Some("新闻"))
+    );
+    let from = time::Date::from_calendar_date(2021, time::Month::January, 1).expect("date");
+    let dated = fixture()
+        .searcher
+        .search(&SearchRequest {
+            query: String::new(),
+            from: Some(from),
+            sort: Sort::Date,
+            limit: 10,
+            ..Default::default()
+        })
+        .expect("search");
+    assert!(dated.total > 0);
+    let dates: Vec<&str> = dated
+        .hits
+        .iter()
+        .filter_map(|h| h.published.as_deref())
+        .collect();
+    assert!(dates.iter().all(|d| *d >= "2021-01-01"), "{dates:?}");
+    assert!(
+        dates.windows(2).all(|w| w[0] >= w[1]),
+        "newest first: {dates:?}"
+    );
+    let years: u64 = dated.facets.year.0.iter().map(|(_, n)| n).sum();
+    assert_eq!(years, dated.total);
+}
+
+#[test]
+fn reindexing_the_same_documents_changes_nothing() {
+    let handle = fixture()
+        .data
+        .open_current(fixture().data.analyzer().expect("analyzer"))
+        .expect("open");
+    let mut writer = DocumentWriter::open(handle, 1).expect("writer");
+    let outcomes = writer.upsert_all(corpus().clone()).expect("upsert");
+    assert!(
+        outcomes
+            .iter()
+            .all(|o| *o == gongkai_index::Upsert::Unchanged)
+    );
+    let stats = writer.commit().expect("commit");
+    assert_eq!(stats.unchanged, corpus().len() as u64);
+    assert_eq!(stats.added + stats.updated, 0);
+}
