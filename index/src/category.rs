@@ -61,10 +61,12 @@ pub fn settle_given(doc: &mut crate::Document) -> bool {
         }
         doc.category = None;
     }
-    let is_news = doc
-        .kind
-        .as_deref()
-        .is_some_and(|k| matches!(crate::analysis::normalize(k.trim()).as_str(), "新闻" | "news"));
+    let is_news = doc.kind.as_deref().is_some_and(|k| {
+        matches!(
+            crate::analysis::normalize(k.trim()).as_str(),
+            "新闻" | "news"
+        )
+    });
     if is_news {
         doc.kind = Some(KIND_NEWS.to_string());
         doc.category = None;
@@ -83,14 +85,23 @@ mod tests {
 
     #[test]
     fn given_categories_and_news_are_settled() {
-        let mut doc = Document { category: Some("財政預決算".into()), ..Default::default() };
+        let mut doc = Document {
+            category: Some("財政預決算".into()),
+            ..Default::default()
+        };
         assert!(settle_given(&mut doc));
         assert_eq!(doc.category.as_deref(), Some("财政预决算"));
         assert_eq!(doc.kind.as_deref(), Some(KIND_DISCLOSURE));
-        let mut news = Document { kind: Some("新聞".into()), ..Default::default() };
+        let mut news = Document {
+            kind: Some("新聞".into()),
+            ..Default::default()
+        };
         assert!(settle_given(&mut news));
         assert_eq!(news.kind.as_deref(), Some(KIND_NEWS));
-        let mut unknown = Document { category: Some("不存在".into()), ..Default::default() };
+        let mut unknown = Document {
+            category: Some("不存在".into()),
+            ..Default::default()
+        };
         assert!(!settle_given(&mut unknown));
         assert_eq!(unknown.category, None);
     }

@@ -39,14 +39,20 @@ fn index_number_regex() -> &'static Regex {
 /// assert_eq!(key, doc_number_key("國發（２０１６）第055号"));
 /// ```
 pub fn doc_number_key(text: &str) -> Option<String> {
-    let compact: String = normalize(text).chars().filter(|c| !c.is_whitespace()).collect();
+    let compact: String = normalize(text)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
     let caps = doc_number_regex().captures(&compact)?;
     Some(format!("{}〔{}〕{}号", &caps[1], &caps[2], &caps[3]))
 }
 
 /// Normalised key of a 索引号, or `None` when `text` does not look like one.
 pub fn index_number_key(text: &str) -> Option<String> {
-    let compact: String = normalize(text).chars().filter(|c| !c.is_whitespace()).collect();
+    let compact: String = normalize(text)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
     if compact.len() > 64 || !index_number_regex().is_match(&compact) {
         return None;
     }
@@ -57,7 +63,10 @@ pub fn index_number_key(text: &str) -> Option<String> {
 /// form when it parses, else its compact normalised text (portals invent
 /// their own formats, and an exact lookup should still work).
 pub fn stored_index_number_key(text: &str) -> Option<String> {
-    let compact: String = normalize(text).chars().filter(|c| !c.is_whitespace()).collect();
+    let compact: String = normalize(text)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
     if compact.is_empty() || compact.len() > 128 {
         return None;
     }
@@ -70,7 +79,10 @@ pub fn stored_doc_number_key(text: &str) -> Option<String> {
     if let Some(key) = doc_number_key(text) {
         return Some(key);
     }
-    let compact: String = normalize(text).chars().filter(|c| !c.is_whitespace()).collect();
+    let compact: String = normalize(text)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
     (!compact.is_empty() && compact.len() <= 128).then_some(compact)
 }
 
@@ -92,13 +104,24 @@ mod tests {
             "國發〔2016〕55號",
             "国发〔2016〕055号",
         ] {
-            assert_eq!(doc_number_key(variant).as_deref(), Some(expected.as_str()), "{variant}");
+            assert_eq!(
+                doc_number_key(variant).as_deref(),
+                Some(expected.as_str()),
+                "{variant}"
+            );
         }
     }
 
     #[test]
     fn non_doc_numbers_are_rejected() {
-        for text in ["国发", "2016年55号文件", "财政预算", "", "〔2016〕55号", "国发〔16〕55号"] {
+        for text in [
+            "国发",
+            "2016年55号文件",
+            "财政预算",
+            "",
+            "〔2016〕55号",
+            "国发〔16〕55号",
+        ] {
             assert_eq!(doc_number_key(text), None, "{text}");
         }
     }

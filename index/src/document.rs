@@ -79,7 +79,10 @@ impl Document {
             return Err(Error::InvalidDocument("`id` longer than 512 bytes".into()));
         }
         if self.title.trim().is_empty() && self.body.trim().is_empty() {
-            return Err(Error::InvalidDocument(format!("document {}: no title and no body", self.id)));
+            return Err(Error::InvalidDocument(format!(
+                "document {}: no title and no body",
+                self.id
+            )));
         }
         if let Some(published) = self.published.as_deref() {
             if published.trim().is_empty() {
@@ -186,7 +189,12 @@ pub fn parse_date(text: &str) -> Option<Date> {
 
 /// `YYYY-MM-DD`.
 pub fn format_date(date: Date) -> String {
-    format!("{:04}-{:02}-{:02}", date.year(), u8::from(date.month()), date.day())
+    format!(
+        "{:04}-{:02}-{:02}",
+        date.year(),
+        u8::from(date.month()),
+        date.day()
+    )
 }
 
 #[cfg(test)]
@@ -213,7 +221,15 @@ mod tests {
 
     #[test]
     fn bad_dates_are_rejected() {
-        for text in ["", "2020", "2020-13-01", "2020-02-30", "昨天", "0020-01-01", "99999999999"] {
+        for text in [
+            "",
+            "2020",
+            "2020-13-01",
+            "2020-02-30",
+            "昨天",
+            "0020-01-01",
+            "99999999999",
+        ] {
             assert_eq!(parse_date(text), None, "{text}");
         }
     }
@@ -236,7 +252,11 @@ mod tests {
 
     #[test]
     fn content_hash_ignores_the_stored_hash() {
-        let mut doc = Document { id: "x".into(), title: "t".into(), ..Default::default() };
+        let mut doc = Document {
+            id: "x".into(),
+            title: "t".into(),
+            ..Default::default()
+        };
         let h = doc.compute_content_hash();
         doc.content_hash = h.clone();
         assert_eq!(doc.compute_content_hash(), h);

@@ -23,3 +23,4 @@ pub mod search;
 pub mod snippet;
 
 pub use search::{SearchRequest, SearchResponse, Searcher, Sort};
+pub mod segmentation_score;

@@ -134,7 +134,10 @@ pub fn to_tantivy(doc: &Document, fields: &Fields, analyzer: &Arc<Analyzer>) -> 
     for alias in &doc.aliases {
         out.add_text(fields.url, alias);
     }
-    out.add_text(fields.stored, serde_json::to_string(doc).unwrap_or_default());
+    out.add_text(
+        fields.stored,
+        serde_json::to_string(doc).unwrap_or_default(),
+    );
 
     let mut title = Analysis::default();
     analyzer.analyze_normalized(&normalize(&doc.title), &mut title);
@@ -144,9 +147,19 @@ pub fn to_tantivy(doc: &Document, fields: &Fields, analyzer: &Arc<Analyzer>) -> 
         analyzer.analyze_normalized(&normalize(&doc.attachment_text), &mut body);
     }
     for (analysis, part) in [(title, &fields.title), (body, &fields.body)] {
-        let Analysis { precise, search, bigram } = analysis;
+        let Analysis {
+            precise,
+            search,
+            bigram,
+        } = analysis;
         for (field, tokens) in part.iter().zip([precise, search, bigram]) {
-            out.add_pre_tokenized_text(*field, PreTokenizedString { text: String::new(), tokens });
+            out.add_pre_tokenized_text(
+                *field,
+                PreTokenizedString {
+                    text: String::new(),
+                    tokens,
+                },
+            );
         }
     }
 
@@ -157,7 +170,10 @@ pub fn to_tantivy(doc: &Document, fields: &Fields, analyzer: &Arc<Analyzer>) -> 
     }
     out.add_text(fields.publisher, doc.publisher.trim());
     out.add_text(fields.category, doc.category.as_deref().unwrap_or(""));
-    out.add_text(fields.category_source, doc.category_source.as_deref().unwrap_or(""));
+    out.add_text(
+        fields.category_source,
+        doc.category_source.as_deref().unwrap_or(""),
+    );
     out.add_text(fields.kind, doc.kind.as_deref().unwrap_or(""));
     if let Some(key) = stored_doc_number_key(&doc.doc_number) {
         out.add_text(fields.doc_number, key);

@@ -16,15 +16,18 @@ use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Column, StrColumn};
 use tantivy::query::{BooleanQuery, Occur, Query, RangeQuery, TermQuery};
 use tantivy::schema::{IndexRecordOption, Value};
-use tantivy::{DateTime, DocAddress, DocId, IndexReader, Score, SegmentOrdinal, SegmentReader, TantivyDocument, Term};
+use tantivy::{
+    DateTime, DocAddress, DocId, IndexReader, Score, SegmentOrdinal, SegmentReader,
+    TantivyDocument, Term,
+};
 use time::Date;
 
+use crate::Error;
 use crate::category::{CATEGORIES, KIND_NEWS};
 use crate::document::Document;
 use crate::query::{QueryBuilder, parse};
 use crate::snippet::Highlighter;
 use crate::store::IndexHandle;
-use crate::Error;
 
 /// Most results one request may page through (offset + limit).
 pub const MAX_DEPTH: usize = 10_000;
@@ -52,7 +55,9 @@ impl std::str::FromStr for Sort {
         match s {
             "relevance" | "" => Ok(Sort::Relevance),
             "date" => Ok(Sort::Date),
-            other => Err(Error::InvalidQuery(format!("unknown sort {other:?} (relevance or date)"))),
+            other => Err(Error::InvalidQuery(format!(
+                "unknown sort {other:?} (relevance or date)"
+            ))),
         }
     }
 }
@@ -127,7 +132,11 @@ impl Serialize for Counts {
 impl<'de> Deserialize<'de> for Counts {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let map = serde_json::Map::<String, serde_json::Value>::deserialize(deserializer)?;
-        Ok(Counts(map.into_iter().map(|(k, v)| (k, v.as_u64().unwrap_or(0))).collect()))
+        Ok(Counts(
+            map.into_iter()
+                .map(|(k, v)| (k, v.as_u64().unwrap_or(0)))
+                .collect(),
+        ))
     }
 }
 
@@ -209,7 +218,9 @@ impl Searcher {
         }
         if let (Some(from), Some(to)) = (request.from, request.to) {
             if from > to {
-                return Err(Error::InvalidQuery(format!("from ({from}) is after to ({to})")));
+                return Err(Error::InvalidQuery(format!(
+                    "from ({from}) is after to ({to})"
+                )));
             }
         }
         let parsed = parse(&request.query)?;
@@ -221,10 +232,15 @@ impl Searcher {
             categories: request.categories.clone(),
         };
         let mut relaxed = false;
-        let mut fruit = searcher.search(&self.filtered(builder.build(&parsed, false), request), &collector)?;
+        let mut fruit = searcher.search(
+            &self.filtered(builder.build(&parsed, false), request),
+            &collector,
+        )?;
         if fruit.total == 0 && parsed.can_relax() {
-            let relaxed_fruit =
-                searcher.search(&self.filtered(builder.build(&parsed, true), request), &collector)?;
+            let relaxed_fruit = searcher.search(
+                &self.filtered(builder.build(&parsed, true), request),
+                &collector,
+            )?;
             if relaxed_fruit.total > 0 {
                 fruit = relaxed_fruit;
                 relaxed = true;
@@ -235,7 +251,12 @@ impl Searcher {
         for &(score, address) in fruit.top.iter().skip(request.offset).take(limit) {
             let stored: TantivyDocument = searcher.doc(address)?;
             let doc = self.stored_document(&stored)?;
-            hits.push(make_hit(doc, score, &highlighter, request.snippets && !parsed.is_match_all()));
+            hits.push(make_hit(
+                doc,
+                score,
+                &highlighter,
+                request.snippets && !parsed.is_match_all(),
+            ));
         }
         Ok(SearchResponse {
             total: fruit.total,
@@ -257,15 +278,26 @@ impl Searcher {
                     let t = d.midnight().assume_utc();
                     let dt = DateTime::from_utc(t);
                     let term = Term::from_field_date(fields.published, dt);
-                    if end { Bound::Included(term) } else { Bound::Included(term) }
+                    if end {
+                        Bound::Included(term)
+                    } else {
+                        Bound::Included(term)
+                    }
                 }
             };
             clauses.push((
                 Occur::Must,
-                Box::new(RangeQuery::new(bound(request.from, false), bound(request.to, true))),
+                Box::new(RangeQuery::new(
+                    bound(request.from, false),
+                    bound(request.to, true),
+                )),
             ));
         }
-        if let Some(publisher) = request.publisher.as_deref().filter(|p| !p.trim().is_empty()) {
+        if let Some(publisher) = request
+            .publisher
+            .as_deref()
+            .filter(|p| !p.trim().is_empty())
+        {
             clauses.push((
                 Occur::Must,
                 Box::new(TermQuery::new(
@@ -283,7 +315,8 @@ impl Searcher {
             .get_first(self.handle.fields.stored)
             .and_then(|v| v.as_str())
             .ok_or_else(|| Error::InvalidDocument("stored document missing".into()))?;
-        serde_json::from_str(json).map_err(|e| Error::InvalidDocument(format!("stored document unreadable: {e}")))
+        serde_json::from_str(json)
+            .map_err(|e| Error::InvalidDocument(format!("stored document unreadable: {e}")))
     }
 
     /// A document by id.
@@ -299,7 +332,10 @@ impl Searcher {
     fn first_by_term(&self, term: Term) -> Result<Option<Document>, Error> {
         let searcher = self.reader.searcher();
         let query = TermQuery::new(term, IndexRecordOption::Basic);
-        let top = searcher.search(&query, &tantivy::collector::TopDocs::with_limit(1).order_by_score())?;
+        let top = searcher.search(
+            &query,
+            &tantivy::collector::TopDocs::with_limit(1).order_by_score(),
+        )?;
         match top.first() {
             Some((_, address)) => {
                 let stored: TantivyDocument = searcher.doc(*address)?;
@@ -310,7 +346,10 @@ impl Searcher {
     }
 
     /// Every document, in index order (for export and rebuilds).
-    pub fn for_each_document(&self, mut f: impl FnMut(Document) -> Result<(), Error>) -> Result<u64, Error> {
+    pub fn for_each_document(
+        &self,
+        mut f: impl FnMut(Document) -> Result<(), Error>,
+    ) -> Result<u64, Error> {
         let searcher = self.reader.searcher();
         let mut count = 0;
         for (ord, segment) in searcher.segment_readers().iter().enumerate() {
@@ -423,7 +462,11 @@ impl Collector for SearchCollector {
     type Fruit = CollectedResults;
     type Child = SegmentResults;
 
-    fn for_segment(&self, segment: SegmentOrdinal, reader: &SegmentReader) -> tantivy::Result<SegmentResults> {
+    fn for_segment(
+        &self,
+        segment: SegmentOrdinal,
+        reader: &SegmentReader,
+    ) -> tantivy::Result<SegmentResults> {
         let fast = reader.fast_fields();
         let category = fast.str("category")?;
         let publisher = fast.str("publisher")?;
@@ -486,18 +529,29 @@ impl Collector for SearchCollector {
             .chain(std::iter::once(&KIND_NEWS))
             .map(|c| (c.to_string(), category.remove(*c).unwrap_or(0)))
             .collect();
-        let mut others: Vec<(String, u64)> = category.into_iter().filter(|(k, _)| !k.is_empty()).collect();
+        let mut others: Vec<(String, u64)> = category
+            .into_iter()
+            .filter(|(k, _)| !k.is_empty())
+            .collect();
         others.sort();
         category_counts.extend(others);
-        let mut publishers: Vec<(String, u64)> = publisher.into_iter().filter(|(k, _)| !k.is_empty()).collect();
+        let mut publishers: Vec<(String, u64)> = publisher
+            .into_iter()
+            .filter(|(k, _)| !k.is_empty())
+            .collect();
         publishers.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         publishers.truncate(PUBLISHER_FACET_SIZE);
-        let mut years: Vec<(String, u64)> = year.into_iter().map(|(y, c)| (y.to_string(), c)).collect();
+        let mut years: Vec<(String, u64)> =
+            year.into_iter().map(|(y, c)| (y.to_string(), c)).collect();
         years.sort_by(|a, b| b.0.cmp(&a.0));
         Ok(CollectedResults {
             total,
             top: top.into_iter().map(|k| (k.score, k.address)).collect(),
-            facets: Facets { category: Counts(category_counts), year: Counts(years), publisher: Counts(publishers) },
+            facets: Facets {
+                category: Counts(category_counts),
+                year: Counts(years),
+                publisher: Counts(publishers),
+            },
         })
     }
 }
@@ -512,11 +566,17 @@ impl SegmentCollector for SegmentResults {
                 *count += 1;
             }
         }
-        if self.filtering && !category_ord.is_some_and(|o| self.allowed.get(o as usize).copied().unwrap_or(false)) {
+        if self.filtering
+            && !category_ord.is_some_and(|o| self.allowed.get(o as usize).copied().unwrap_or(false))
+        {
             return;
         }
         self.total += 1;
-        if let Some(ord) = self.publisher.as_ref().and_then(|c| c.term_ords(doc).next()) {
+        if let Some(ord) = self
+            .publisher
+            .as_ref()
+            .and_then(|c| c.term_ords(doc).next())
+        {
             if let Some(count) = self.publisher_counts.get_mut(ord as usize) {
                 *count += 1;
             }
@@ -535,7 +595,11 @@ impl SegmentCollector for SegmentResults {
                 .and_then(|c| c.first(doc))
                 .map_or(f64::MIN, |d| d.into_timestamp_secs() as f64),
         };
-        let key = Key { primary, score, address: DocAddress::new(self.segment, doc) };
+        let key = Key {
+            primary,
+            score,
+            address: DocAddress::new(self.segment, doc),
+        };
         if self.heap.len() < self.keep {
             self.heap.push(Reverse(key));
         } else if let Some(Reverse(worst)) = self.heap.peek() {

@@ -60,7 +60,9 @@ impl DataDir {
 
     /// The analyzer for this directory: shipped dictionary plus `user-dict.txt`.
     pub fn analyzer(&self) -> Result<Arc<Analyzer>, Error> {
-        Ok(Arc::new(Analyzer::with_user_dictionary(&self.root.join(USER_DICTIONARY))?))
+        Ok(Arc::new(Analyzer::with_user_dictionary(
+            &self.root.join(USER_DICTIONARY),
+        )?))
     }
 
     /// The live generation's number, if any.
@@ -71,7 +73,10 @@ impl DataDir {
                 .trim()
                 .parse::<u64>()
                 .map(Some)
-                .map_err(|_| Error::Config { path, message: format!("not a generation number: {text:?}") }),
+                .map_err(|_| Error::Config {
+                    path,
+                    message: format!("not a generation number: {text:?}"),
+                }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(Error::io(&path, e)),
         }
@@ -110,7 +115,12 @@ impl DataDir {
         })?;
         let index = Index::create(dir, schema, tantivy::IndexSettings::default())?;
         register_tokenizers(index.tokenizers(), &analyzer);
-        Ok(IndexHandle { index, fields, analyzer, generation: n })
+        Ok(IndexHandle {
+            index,
+            fields,
+            analyzer,
+            generation: n,
+        })
     }
 
     /// Makes generation `n` live, atomically.
@@ -134,7 +144,12 @@ impl DataDir {
         let index = Index::open(dir)?;
         let (_, fields) = build_schema();
         register_tokenizers(index.tokenizers(), &analyzer);
-        Ok(IndexHandle { index, fields, analyzer, generation: n })
+        Ok(IndexHandle {
+            index,
+            fields,
+            analyzer,
+            generation: n,
+        })
     }
 
     /// Opens the live generation; [`Error::NoIndex`] when there is none.
@@ -152,7 +167,9 @@ impl DataDir {
         }
         let handle = self.create_generation(analyzer)?;
         // An empty commit so that readers can open it before anything is added.
-        let mut writer = handle.index.writer::<tantivy::TantivyDocument>(15_000_000)?;
+        let mut writer = handle
+            .index
+            .writer::<tantivy::TantivyDocument>(15_000_000)?;
         writer.commit()?;
         self.publish(handle.generation)?;
         Ok(handle)

@@ -72,9 +72,17 @@ impl DocumentWriter {
         } else {
             threads
         };
-        let writer = handle.index.writer_with_num_threads(threads.clamp(1, 8), WRITER_MEMORY)?;
+        let writer = handle
+            .index
+            .writer_with_num_threads(threads.clamp(1, 8), WRITER_MEMORY)?;
         let known = load_known(&handle)?;
-        Ok(DocumentWriter { handle, writer, known, threads, stats: WriteStats::default() })
+        Ok(DocumentWriter {
+            handle,
+            writer,
+            known,
+            threads,
+            stats: WriteStats::default(),
+        })
     }
 
     /// Number of documents known (indexed or written in this session).
@@ -120,7 +128,8 @@ impl DocumentWriter {
     /// Deletes a document by id (no-op when unknown).
     pub fn delete(&mut self, id: &str) {
         if self.known.remove(id).is_some() {
-            self.writer.delete_term(Term::from_field_text(self.handle.fields.id, id));
+            self.writer
+                .delete_term(Term::from_field_text(self.handle.fields.id, id));
             self.stats.deleted += 1;
         }
     }
@@ -142,8 +151,9 @@ impl DocumentWriter {
             return docs.iter().try_for_each(write_one);
         }
         // Documents with the same id must keep their order: route by id.
-        let (senders, receivers): (Vec<_>, Vec<_>) =
-            (0..self.threads).map(|_| mpsc::sync_channel::<Document>(64)).unzip();
+        let (senders, receivers): (Vec<_>, Vec<_>) = (0..self.threads)
+            .map(|_| mpsc::sync_channel::<Document>(64))
+            .unzip();
         std::thread::scope(|scope| -> Result<(), Error> {
             let workers: Vec<_> = receivers
                 .into_iter()
@@ -157,14 +167,17 @@ impl DocumentWriter {
                 })
                 .collect();
             for doc in docs {
-                let slot = (xxhash_rust::xxh3::xxh3_64(doc.id.as_bytes()) % senders.len() as u64) as usize;
+                let slot =
+                    (xxhash_rust::xxh3::xxh3_64(doc.id.as_bytes()) % senders.len() as u64) as usize;
                 if senders[slot].send(doc).is_err() {
                     break; // the worker failed; its error is reported below
                 }
             }
             drop(senders);
             for worker in workers {
-                worker.join().map_err(|_| Error::InvalidDocument("analysis worker panicked".into()))??;
+                worker
+                    .join()
+                    .map_err(|_| Error::InvalidDocument("analysis worker panicked".into()))??;
             }
             Ok(())
         })

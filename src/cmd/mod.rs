@@ -133,7 +133,11 @@ impl FilterArgs {
     pub fn request(&self, query: &str) -> gongkai_index::SearchRequest {
         gongkai_index::SearchRequest {
             query: query.to_string(),
-            categories: self.categories.iter().map(|c| gongkai_index::analysis::normalize(c)).collect(),
+            categories: self
+                .categories
+                .iter()
+                .map(|c| gongkai_index::analysis::normalize(c))
+                .collect(),
             from: self.from,
             to: self.to,
             publisher: self.publisher.clone(),

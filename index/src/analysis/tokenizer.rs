@@ -45,7 +45,10 @@ impl Tokenizer for StreamTokenizer {
             TermStream::Search => analysis.search,
             TermStream::Bigram => analysis.bigram,
         };
-        VecTokenStream { tokens, index: usize::MAX }
+        VecTokenStream {
+            tokens,
+            index: usize::MAX,
+        }
     }
 }
 
@@ -72,6 +75,12 @@ pub fn register_tokenizers(manager: &TokenizerManager, analyzer: &Arc<Analyzer>)
         (SEARCH_TOKENIZER, TermStream::Search),
         (BIGRAM_TOKENIZER, TermStream::Bigram),
     ] {
-        manager.register(name, StreamTokenizer { analyzer: Arc::clone(analyzer), kind });
+        manager.register(
+            name,
+            StreamTokenizer {
+                analyzer: Arc::clone(analyzer),
+                kind,
+            },
+        );
     }
 }
