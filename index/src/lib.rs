@@ -24,3 +24,5 @@ pub mod snippet;
 
 pub use search::{SearchRequest, SearchResponse, Searcher, Sort};
 pub mod segmentation_score;
+pub mod generation;
+pub mod migration;

@@ -1,6 +1,9 @@
-//! `gongkai rollback` (not implemented yet).
+//! `gongkai rollback`: make the previous generation live again.
 
 use std::process::ExitCode;
+
+use gongkai_index::DataDir;
+use gongkai_index::generation;
 
 /// Arguments of `gongkai rollback`.
 #[derive(Debug, clap::Args)]
@@ -9,6 +12,20 @@ pub struct RollbackArgs {
     pub data: super::DataArgs,
 }
 
-pub fn run(_args: RollbackArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`gongkai rollback` is not implemented yet")
+pub fn run(args: RollbackArgs) -> anyhow::Result<ExitCode> {
+    let dir = DataDir::new(&args.data.data);
+    match generation::rollback(&dir) {
+        Ok(done) => {
+            tracing::info!(from = done.from, to = done.to, "rolled back");
+            println!(
+                "generation {} is live again (was {}); `gongkai rollback` again returns to {}",
+                done.to, done.from, done.from
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("error: cannot roll back: {e}");
+            Ok(ExitCode::from(1))
+        }
+    }
 }

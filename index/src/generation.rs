@@ -1,0 +1,627 @@
+//! Generation metadata, the swap, retention, rollback and validation.
+//!
+//! Every generation folder carries `generation.json` ([`GenerationMeta`]):
+//! a generation is `building` from its creation until its writer finished,
+//! `complete` after that, and `failed` when validation refused it. Only a
+//! complete generation is ever published. `DATA/PREVIOUS` names the
+//! generation that was live before the last swap, which is what
+//! [`rollback`] returns to.
+//!
+//! ```text
+//! DATA/
+//!   CURRENT                      live generation (atomic rename)
+//!   PREVIOUS                     the one before the last swap
+//!   generations/000003/generation.json
+//! ```
+
+use std::path::Path;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::Error;
+use crate::analysis::Analyzer;
+use crate::search::{SearchRequest, Searcher};
+use crate::store::{DataDir, IndexHandle};
+
+/// Metadata file inside each generation folder.
+pub const META_FILE: &str = "generation.json";
+/// File naming the generation live before the last swap.
+const PREVIOUS: &str = "PREVIOUS";
+/// Generations kept by default (live and previous included).
+pub const DEFAULT_KEEP: usize = 3;
+
+/// Where a generation is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GenerationState {
+    /// Being written (or interrupted while being written): never published.
+    Building,
+    /// Written and committed; may be published.
+    Complete,
+    /// Refused by validation or abandoned after an error.
+    Failed,
+}
+
+impl GenerationState {
+    /// Lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GenerationState::Building => "building",
+            GenerationState::Complete => "complete",
+            GenerationState::Failed => "failed",
+        }
+    }
+}
+
+/// `generation.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GenerationMeta {
+    /// The generation's number.
+    pub number: u64,
+    /// building, complete or failed.
+    pub state: GenerationState,
+    /// Creation time, seconds since the Unix epoch.
+    pub created: i64,
+    /// Completion time, seconds since the Unix epoch.
+    pub completed: Option<i64>,
+    /// What built it: `index`, `rebuild`, `reindex <urls>`.
+    pub source: String,
+    /// Documents in it (when complete).
+    pub documents: u64,
+    /// Why it failed, when it did.
+    pub error: Option<String>,
+}
+
+impl Default for GenerationMeta {
+    fn default() -> Self {
+        GenerationMeta {
+            number: 0,
+            state: GenerationState::Building,
+            created: 0,
+            completed: None,
+            source: String::new(),
+            documents: 0,
+            error: None,
+        }
+    }
+}
+
+/// A generation as `gongkai generations` lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct GenerationInfo {
+    /// Its number.
+    pub number: u64,
+    /// Its metadata; `None` for generations written before metadata existed.
+    pub meta: Option<GenerationMeta>,
+    /// Whether it is live.
+    pub live: bool,
+    /// Whether `rollback` would make it live.
+    pub previous: bool,
+    /// Bytes on disk.
+    pub size_bytes: u64,
+}
+
+impl GenerationInfo {
+    /// State, treating generations without metadata as complete (they were
+    /// written by `gongkai index` into a published generation).
+    pub fn state(&self) -> GenerationState {
+        self.meta
+            .as_ref()
+            .map_or(GenerationState::Complete, |m| m.state)
+    }
+}
+
+/// Seconds since the Unix epoch.
+pub fn now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// `YYYY-MM-DD HH:MM:SS` (UTC) of a Unix time.
+pub fn format_time(secs: i64) -> String {
+    match time::OffsetDateTime::from_unix_timestamp(secs) {
+        Ok(t) => format!(
+            "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+            t.year(),
+            u8::from(t.month()),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second()
+        ),
+        Err(_) => secs.to_string(),
+    }
+}
+
+/// Writes a small file atomically (temporary file, fsync, rename).
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, bytes).map_err(|e| Error::io(&tmp, e))?;
+    if let Ok(file) = std::fs::File::open(&tmp) {
+        file.sync_all().map_err(|e| Error::io(&tmp, e))?;
+    }
+    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+}
+
+/// Reads generation `n`'s metadata; `None` when it has none.
+pub fn read_meta(dir: &DataDir, n: u64) -> Result<Option<GenerationMeta>, Error> {
+    let path = dir.generation_path(n).join(META_FILE);
+    match std::fs::read(&path) {
+        Ok(bytes) => serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| Error::Config {
+                path,
+                message: e.to_string(),
+            }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Error::io(&path, e)),
+    }
+}
+
+/// Writes a generation's metadata atomically.
+pub fn write_meta(dir: &DataDir, meta: &GenerationMeta) -> Result<(), Error> {
+    let path = dir.generation_path(meta.number).join(META_FILE);
+    let bytes = serde_json::to_vec_pretty(meta).map_err(|e| Error::Config {
+        path: path.clone(),
+        message: e.to_string(),
+    })?;
+    write_atomic(&path, &bytes)
+}
+
+/// Creates a new (not live) generation marked `building`, with `source`.
+pub fn create(dir: &DataDir, analyzer: Arc<Analyzer>, source: &str) -> Result<IndexHandle, Error> {
+    let handle = dir.create_generation(analyzer)?;
+    let meta = GenerationMeta {
+        number: handle.generation,
+        state: GenerationState::Building,
+        created: now(),
+        source: source.to_string(),
+        ..Default::default()
+    };
+    write_meta(dir, &meta)?;
+    Ok(handle)
+}
+
+/// The newest generation still `building` or `failed` from `source`, newer
+/// than the live one: an interrupted run to resume.
+pub fn resumable(dir: &DataDir, source: &str) -> Result<Option<u64>, Error> {
+    let live = dir.current_generation()?.unwrap_or(0);
+    for n in dir.generations()?.into_iter().rev() {
+        if n <= live {
+            break;
+        }
+        if let Some(meta) = read_meta(dir, n)?
+            && meta.state != GenerationState::Complete
+            && meta.source == source
+        {
+            return Ok(Some(n));
+        }
+    }
+    Ok(None)
+}
+
+/// Marks generation `n` complete with its document count.
+pub fn mark_complete(dir: &DataDir, n: u64, documents: u64) -> Result<(), Error> {
+    let mut meta = read_meta(dir, n)?.unwrap_or(GenerationMeta {
+        number: n,
+        created: now(),
+        ..Default::default()
+    });
+    meta.state = GenerationState::Complete;
+    meta.completed = Some(now());
+    meta.documents = documents;
+    meta.error = None;
+    write_meta(dir, &meta)
+}
+
+/// Marks generation `n` failed, with the reason.
+pub fn mark_failed(dir: &DataDir, n: u64, error: &str) -> Result<(), Error> {
+    let mut meta = read_meta(dir, n)?.unwrap_or(GenerationMeta {
+        number: n,
+        created: now(),
+        ..Default::default()
+    });
+    meta.state = GenerationState::Failed;
+    meta.error = Some(error.to_string());
+    write_meta(dir, &meta)
+}
+
+/// The generation recorded as previous, if any.
+pub fn previous_generation(dir: &DataDir) -> Result<Option<u64>, Error> {
+    let path = dir.root().join(PREVIOUS);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Ok(text.trim().parse::<u64>().ok()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Error::io(&path, e)),
+    }
+}
+
+/// Makes complete generation `n` live: records the live one as previous,
+/// then renames `CURRENT` atomically. Refuses a generation that is not complete.
+pub fn swap(dir: &DataDir, n: u64) -> Result<Option<u64>, Error> {
+    if !dir.generation_path(n).is_dir() {
+        return Err(Error::Config {
+            path: dir.generation_path(n),
+            message: format!("generation {n} does not exist"),
+        });
+    }
+    if let Some(meta) = read_meta(dir, n)?
+        && meta.state != GenerationState::Complete
+    {
+        return Err(Error::Config {
+            path: dir.generation_path(n).join(META_FILE),
+            message: format!(
+                "generation {n} is {}, not complete: not publishing it",
+                meta.state.as_str()
+            ),
+        });
+    }
+    let old = dir.current_generation()?;
+    if old == Some(n) {
+        return Ok(old);
+    }
+    if let Some(old) = old {
+        write_atomic(&dir.root().join(PREVIOUS), format!("{old}\n").as_bytes())?;
+    }
+    dir.publish(n)?;
+    Ok(old)
+}
+
+/// What `rollback` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rollback {
+    /// Live before.
+    pub from: u64,
+    /// Live now.
+    pub to: u64,
+}
+
+/// Makes the previous generation live again (and the current one the
+/// previous, so a second rollback rolls forward). Without a `PREVIOUS`
+/// record, the newest complete generation older than the live one is used.
+pub fn rollback(dir: &DataDir) -> Result<Rollback, Error> {
+    let Some(live) = dir.current_generation()? else {
+        return Err(Error::NoIndex(dir.root().to_path_buf()));
+    };
+    let on_disk = dir.generations()?;
+    let recorded = previous_generation(dir)?.filter(|p| *p != live && on_disk.contains(p));
+    let target = match recorded {
+        Some(p) => Some(p),
+        None => {
+            let mut found = None;
+            for n in on_disk.iter().rev().copied().filter(|n| *n < live) {
+                let state = read_meta(dir, n)?.map_or(GenerationState::Complete, |m| m.state);
+                if state == GenerationState::Complete {
+                    found = Some(n);
+                    break;
+                }
+            }
+            found
+        }
+    };
+    let Some(to) = target else {
+        return Err(Error::Config {
+            path: dir.root().to_path_buf(),
+            message: format!(
+                "no previous generation to roll back to (generation {live} is the only complete one)"
+            ),
+        });
+    };
+    swap(dir, to)?;
+    Ok(Rollback { from: live, to })
+}
+
+/// Bytes under a folder.
+fn dir_size(path: &Path) -> u64 {
+    let Ok(entries) = std::fs::read_dir(path) else {
+        return 0;
+    };
+    entries
+        .filter_map(|e| e.ok())
+        .map(|e| match e.metadata() {
+            Ok(m) if m.is_dir() => dir_size(&e.path()),
+            Ok(m) => m.len(),
+            Err(_) => 0,
+        })
+        .sum()
+}
+
+/// Every generation with its metadata, oldest first.
+pub fn list(dir: &DataDir) -> Result<Vec<GenerationInfo>, Error> {
+    let live = dir.current_generation()?;
+    let previous = previous_generation(dir)?;
+    dir.generations()?
+        .into_iter()
+        .map(|n| {
+            Ok(GenerationInfo {
+                number: n,
+                meta: read_meta(dir, n)?,
+                live: live == Some(n),
+                previous: previous == Some(n) && live != Some(n),
+                size_bytes: dir_size(&dir.generation_path(n)),
+            })
+        })
+        .collect()
+}
+
+/// Which generations retention removes: everything but the live one, the
+/// previous one, an unfinished generation newer than the live one (it may
+/// be resumed), and the newest complete ones up to `keep` in all.
+pub fn to_prune(infos: &[GenerationInfo], keep: usize) -> Vec<u64> {
+    let live = infos.iter().find(|i| i.live).map(|i| i.number).unwrap_or(0);
+    let newest_unfinished = infos
+        .iter()
+        .filter(|i| i.number > live && i.state() != GenerationState::Complete)
+        .map(|i| i.number)
+        .max();
+    let mut kept: Vec<u64> = infos
+        .iter()
+        .filter(|i| i.live || i.previous)
+        .map(|i| i.number)
+        .collect();
+    for info in infos.iter().rev() {
+        if kept.len() >= keep.max(1) {
+            break;
+        }
+        if info.state() == GenerationState::Complete && !kept.contains(&info.number) {
+            kept.push(info.number);
+        }
+    }
+    infos
+        .iter()
+        .map(|i| i.number)
+        .filter(|n| !kept.contains(n) && Some(*n) != newest_unfinished)
+        .collect()
+}
+
+/// Removes old generations beyond `keep` (see [`to_prune`]); returns the removed numbers.
+pub fn prune(dir: &DataDir, keep: usize) -> Result<Vec<u64>, Error> {
+    let infos = list(dir)?;
+    let doomed = to_prune(&infos, keep);
+    for n in &doomed {
+        let path = dir.generation_path(*n);
+        // Mark it first, so a half-removed folder is never mistaken for a good one.
+        let _ = mark_failed(dir, *n, "removed by retention");
+        std::fs::remove_dir_all(&path).map_err(|e| Error::io(&path, e))?;
+        tracing::info!(generation = n, "old generation removed");
+    }
+    Ok(doomed)
+}
+
+/// What a new generation must satisfy before it goes live.
+#[derive(Debug, Clone, Default)]
+pub struct Validation {
+    /// At least this many documents.
+    pub min_docs: Option<u64>,
+    /// At least this share of the live generation's documents.
+    pub min_ratio: Option<f64>,
+    /// Queries that must find something in the new generation when they
+    /// found something in the live one.
+    pub sample_queries: Vec<String>,
+}
+
+/// Default sample queries: words every county portal's documents contain.
+pub const DEFAULT_SAMPLE_QUERIES: &[&str] = &["政府", "通知", "公告", "工作", "信息公开"];
+
+/// Outcome of a validation.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ValidationReport {
+    /// Documents in the new generation.
+    pub documents: u64,
+    /// Documents in the live generation.
+    pub live_documents: Option<u64>,
+    /// Every check that failed, in words.
+    pub problems: Vec<String>,
+    /// Sample queries with their hit counts (old, new).
+    pub queries: Vec<(String, u64, u64)>,
+}
+
+impl ValidationReport {
+    /// Whether every check passed.
+    pub fn passed(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+fn hit_count(searcher: &Searcher, query: &str) -> Result<u64, Error> {
+    let request = SearchRequest {
+        query: query.to_string(),
+        limit: 1,
+        ..Default::default()
+    };
+    Ok(searcher.search(&request)?.total)
+}
+
+/// Checks a new generation against the rules and the live one.
+pub fn validate(
+    new: &Searcher,
+    live: Option<&Searcher>,
+    rules: &Validation,
+) -> Result<ValidationReport, Error> {
+    let documents = new.num_docs();
+    let live_documents = live.map(Searcher::num_docs);
+    let mut report = ValidationReport {
+        documents,
+        live_documents,
+        ..Default::default()
+    };
+    if documents == 0 {
+        report
+            .problems
+            .push("the new generation has no documents".into());
+    }
+    if let Some(min) = rules.min_docs
+        && documents < min
+    {
+        report.problems.push(format!(
+            "{documents} documents, fewer than --min-docs {min}"
+        ));
+    }
+    if let (Some(ratio), Some(old)) = (rules.min_ratio, live_documents)
+        && old > 0
+        && (documents as f64) < ratio * old as f64
+    {
+        report.problems.push(format!(
+            "{documents} documents, fewer than {:.0}% of the live generation's {old} (--min-ratio {ratio})",
+            ratio * 100.0
+        ));
+    }
+    for query in &rules.sample_queries {
+        let old_hits = match live {
+            Some(live) => hit_count(live, query)?,
+            None => 1,
+        };
+        let new_hits = hit_count(new, query)?;
+        report.queries.push((query.clone(), old_hits, new_hits));
+        if old_hits > 0 && new_hits == 0 {
+            report.problems.push(format!(
+                "sample query {query:?} found {old_hits} before and nothing now"
+            ));
+        }
+    }
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Document, DocumentWriter};
+
+    fn doc(id: &str, title: &str) -> Document {
+        Document {
+            id: id.into(),
+            url: format!("http://example.gov.cn/{id}.html"),
+            title: title.into(),
+            body: format!("{title}，关于政府信息公开工作的通知。"),
+            ..Default::default()
+        }
+    }
+
+    fn build(dir: &DataDir, source: &str, docs: Vec<Document>) -> u64 {
+        let analyzer = dir.analyzer().unwrap();
+        let handle = create(dir, analyzer, source).unwrap();
+        let n = handle.generation;
+        let mut writer = DocumentWriter::open(handle, 1).unwrap();
+        let count = docs.len() as u64;
+        writer.upsert_all(docs).unwrap();
+        writer.finish().unwrap();
+        mark_complete(dir, n, count).unwrap();
+        n
+    }
+
+    fn info(number: u64, state: GenerationState, live: bool, previous: bool) -> GenerationInfo {
+        GenerationInfo {
+            number,
+            meta: Some(GenerationMeta {
+                number,
+                state,
+                ..Default::default()
+            }),
+            live,
+            previous,
+            size_bytes: 0,
+        }
+    }
+
+    #[test]
+    fn building_generations_are_never_published() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = DataDir::new(tmp.path());
+        let handle = create(&dir, dir.analyzer().unwrap(), "test").unwrap();
+        assert!(swap(&dir, handle.generation).is_err());
+        assert_eq!(dir.current_generation().unwrap(), None);
+        assert_eq!(resumable(&dir, "test").unwrap(), Some(handle.generation));
+        assert_eq!(resumable(&dir, "other").unwrap(), None);
+        mark_complete(&dir, handle.generation, 0).unwrap();
+        swap(&dir, handle.generation).unwrap();
+        assert_eq!(dir.current_generation().unwrap(), Some(handle.generation));
+        assert!(swap(&dir, 99).is_err());
+    }
+
+    #[test]
+    fn swap_records_previous_and_rollback_toggles() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = DataDir::new(tmp.path());
+        let a = build(&dir, "a", vec![doc("1", "甲")]);
+        assert!(rollback(&dir).is_err(), "nothing live");
+        swap(&dir, a).unwrap();
+        let err = rollback(&dir).unwrap_err().to_string();
+        assert!(err.contains("no previous generation"), "{err}");
+        let b = build(&dir, "b", vec![doc("1", "甲"), doc("2", "乙")]);
+        assert_eq!(swap(&dir, b).unwrap(), Some(a));
+        assert_eq!(previous_generation(&dir).unwrap(), Some(a));
+        assert_eq!(rollback(&dir).unwrap(), Rollback { from: b, to: a });
+        assert_eq!(dir.current_generation().unwrap(), Some(a));
+        assert_eq!(rollback(&dir).unwrap(), Rollback { from: a, to: b });
+        let infos = list(&dir).unwrap();
+        assert_eq!(infos.len(), 2);
+        assert!(infos[1].live && infos[0].previous);
+        assert!(infos[0].size_bytes > 0);
+    }
+
+    #[test]
+    fn retention_keeps_live_previous_and_resumable() {
+        use GenerationState::*;
+        let infos = vec![
+            info(1, Complete, false, false),
+            info(2, Failed, false, false),
+            info(3, Complete, false, true),
+            info(4, Complete, false, false),
+            info(5, Complete, true, false),
+            info(6, Building, false, false),
+        ];
+        assert_eq!(to_prune(&infos, 3), vec![1, 2]);
+        assert_eq!(to_prune(&infos, 2), vec![1, 2, 4]);
+        assert_eq!(to_prune(&infos, 0), vec![1, 2, 4]);
+        let mut no_prev = infos.clone();
+        no_prev[2].previous = false;
+        assert_eq!(to_prune(&no_prev, 2), vec![1, 2, 3]);
+    }
+
+    #[test]
+    fn prune_removes_folders() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = DataDir::new(tmp.path());
+        for k in 0..4 {
+            let n = build(&dir, "x", vec![doc(&k.to_string(), "甲")]);
+            swap(&dir, n).unwrap();
+        }
+        assert_eq!(prune(&dir, 2).unwrap(), vec![1, 2]);
+        assert_eq!(dir.generations().unwrap(), vec![3, 4]);
+    }
+
+    #[test]
+    fn validation_checks_counts_and_queries() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = DataDir::new(tmp.path());
+        let old = build(
+            &dir,
+            "a",
+            (0..10).map(|i| doc(&i.to_string(), "预算公开")).collect(),
+        );
+        let small = build(
+            &dir,
+            "b",
+            (0..5).map(|i| doc(&i.to_string(), "预算公开")).collect(),
+        );
+        let analyzer = dir.analyzer().unwrap();
+        let old = Searcher::new(dir.open_generation(old, analyzer.clone()).unwrap()).unwrap();
+        let small = Searcher::new(dir.open_generation(small, analyzer).unwrap()).unwrap();
+        let rules = Validation {
+            min_docs: Some(3),
+            min_ratio: Some(0.9),
+            sample_queries: vec!["预算".into(), "不存在的词语".into()],
+        };
+        let report = validate(&small, Some(&old), &rules).unwrap();
+        assert!(!report.passed());
+        assert_eq!(report.problems.len(), 1, "{:?}", report.problems);
+        let ok = validate(&old, Some(&old), &rules).unwrap();
+        assert!(ok.passed(), "{:?}", ok.problems);
+        let strict = Validation {
+            min_docs: Some(11),
+            ..rules
+        };
+        assert!(!validate(&old, None, &strict).unwrap().passed());
+    }
+}
