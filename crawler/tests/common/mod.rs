@@ -8,8 +8,15 @@ use std::process::{Child, Command, Stdio};
 
 use gongkai_crawler::CrawledDocument;
 
+/// `../shared` beside the repository (this file is used from the crawler
+/// crate and from the workspace root, whose manifests sit at different depths).
 pub fn shared() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared"))
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest
+        .ancestors()
+        .map(|a| a.join("shared"))
+        .find(|p| p.join("portal").is_dir())
+        .expect("../shared with portal/")
 }
 
 /// Generates a fixture site (`style` classic or jiyue) into `out`.
