@@ -80,3 +80,20 @@ fn crawl_classic_portal() {
 fn crawl_jiyue_portal() {
     run_style("jiyue");
 }
+
+/// With 5% of article requests answered 503 (Retry-After: 1), retries with
+/// backoff still get every article, and nothing else is indexed.
+#[test]
+fn crawl_survives_flaky_server() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let site = tmp.path().join("site");
+    common::make_site("classic", &site);
+    let server = common::Server::start(&site, &["--fail-rate", "0.05", "--seed", "7"]);
+    let data = tmp.path().join("data");
+    let summary = crawl(&data, config(&server.base));
+    eprintln!("flaky: {summary:?}");
+    let state = gongkai_crawler::State::open(&data.join("crawl.sqlite")).expect("state");
+    let score = common::score(&state.documents().expect("docs"), &common::truth(&site));
+    assert!(score.missing.is_empty(), "{}", score.report());
+    assert!(score.non_documents.is_empty(), "{}", score.report());
+}
