@@ -181,13 +181,21 @@ impl Analyzer {
 
     /// The segmentation behind the precise stream, punctuation included
     /// (for measuring word-segmentation quality against a gold standard).
+    /// Segments are slices of the original `text` (normalisation may
+    /// expand a character, e.g. `…` to `...`).
     pub fn segment(&self, text: &str) -> Vec<String> {
-        let normalized = normalize(text);
-        self.jieba
-            .cut(&normalized, false)
-            .into_iter()
-            .map(|t| t.word.to_string())
-            .collect()
+        let normalized = Normalized::new(text);
+        let mut out: Vec<String> = Vec::new();
+        let mut last_end = 0;
+        for token in self.jieba.cut(&normalized.text, false) {
+            let start = normalized.original_offset(token.byte_start).max(last_end);
+            let end = normalized.original_offset(token.byte_end);
+            if start < end {
+                out.push(text[start..end].to_string());
+                last_end = end;
+            }
+        }
+        out
     }
 
     /// Terms of one stream for `text`, as strings (for `gongkai analyze` and queries).

@@ -1,0 +1,229 @@
+//! Core benchmark (issue 2): indexing throughput against the segmentation
+//! limit measured in the same run, query latency with snippets and facets
+//! (and tantivy's own snippet generator as the baseline), index size, peak
+//! memory and cold start.
+//!
+//!     cargo bench -p gongkai-index --bench core -- ../shared/corpus/tainan-2018-2024.jsonl.gz
+//!
+//! Wall time is noisy on a shared 2-core machine: CPU time and medians are
+//! printed beside it.
+
+use std::io::BufRead;
+use std::time::{Duration, Instant};
+
+use gongkai_index::query::{QueryBuilder, parse};
+use gongkai_index::{DataDir, Document, DocumentWriter, SearchRequest, Searcher};
+use jieba_rs::Jieba;
+
+fn cpu_seconds() -> f64 {
+    // utime + stime of this process, from /proc (Linux).
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+fn peak_rss_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|kb| kb.parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+fn dir_size(path: &std::path::Path) -> u64 {
+    let mut total = 0;
+    if let Ok(entries) = std::fs::read_dir(path) {
+        for e in entries.flatten() {
+            let p = e.path();
+            total += if p.is_dir() { dir_size(&p) } else { e.metadata().map_or(0, |m| m.len()) };
+        }
+    }
+    total
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+fn main() {
+    let path = std::env::args()
+        .skip(1)
+        .find(|a| !a.starts_with("--"))
+        .unwrap_or_else(|| "../shared/corpus/tainan-2018-2024.jsonl.gz".into());
+    let file = std::fs::File::open(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let reader = std::io::BufReader::new(flate2::read::GzDecoder::new(file));
+    let docs: Vec<Document> = reader
+        .lines()
+        .map_while(Result::ok)
+        .filter_map(|l| serde_json::from_str::<Document>(&l).ok())
+        .filter_map(|d| d.validate().ok())
+        .collect();
+    let text_bytes: usize = docs.iter().map(|d| d.title.len() + d.body.len()).sum();
+    let mb = text_bytes as f64 / 1e6;
+    println!("corpus: {} documents, {:.1} MB of title+body text", docs.len(), mb);
+
+    // Baseline: jieba cut_for_search alone over the same text, 2 threads.
+    let jieba = Jieba::new();
+    let (wall, cpu) = timed(|| {
+        std::thread::scope(|s| {
+            for half in docs.chunks(docs.len().div_ceil(2)) {
+                let jieba = &jieba;
+                s.spawn(move || {
+                    let mut n = 0usize;
+                    for d in half {
+                        n += jieba.cut_for_search(&d.title, true).len();
+                        n += jieba.cut_for_search(&d.body, true).len();
+                    }
+                    std::hint::black_box(n);
+                });
+            }
+        });
+    });
+    println!(
+        "baseline jieba cut_for_search (2 threads): {:.1} MB/s wall, {:.1} MB per CPU-second",
+        mb / wall.as_secs_f64(),
+        mb / cpu
+    );
+
+    // gongkai indexing: normalisation + one segmentation + three streams + IndexWriter.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let data = DataDir::new(tmp.path());
+    let rss_before = peak_rss_mb();
+    let (wall, cpu) = timed(|| {
+        let handle = data.open_or_create_current(data.analyzer().expect("analyzer")).expect("index");
+        let mut writer = DocumentWriter::open(handle, 2).expect("writer");
+        for chunk in docs.chunks(4096) {
+            writer.upsert_all(chunk.to_vec()).expect("upsert");
+        }
+        writer.finish().expect("finish");
+    });
+    let size = dir_size(tmp.path());
+    println!(
+        "gongkai index (2 threads): {:.1} s wall, {:.1} MB/s wall, {:.1} MB per CPU-second; {:.0} docs/s",
+        wall.as_secs_f64(),
+        mb / wall.as_secs_f64(),
+        mb / cpu,
+        docs.len() as f64 / wall.as_secs_f64()
+    );
+    println!(
+        "index size: {:.1} MB ({:.2}× the text; stored documents included); peak RSS {:.0} MB (before indexing {:.0} MB)",
+        size as f64 / 1e6,
+        size as f64 / text_bytes as f64,
+        peak_rss_mb(),
+        rss_before
+    );
+
+    // Cold start: open the data directory (dictionary, index) and answer one query.
+    let started = Instant::now();
+    let analyzer = data.analyzer().expect("analyzer");
+    let handle = data.open_current(analyzer).expect("open");
+    let searcher = Searcher::new(handle.clone()).expect("searcher");
+    let first = searcher
+        .search(&SearchRequest { query: "觀光".into(), limit: 10, snippets: true, ..Default::default() })
+        .expect("search");
+    println!("cold start to first answer: {:.0} ms ({} hits)", started.elapsed().as_secs_f64() * 1000.0, first.total);
+
+    // Queries: deterministic, from the corpus's own titles (words, pairs, phrases, 简体 forms).
+    let queries = make_queries(&docs, &handle.analyzer, 1000);
+    let mut with_snippets = Vec::new();
+    let mut without = Vec::new();
+    let mut naive = Vec::new();
+    let mut totals = 0u64;
+    for round in 0..2 {
+        for q in &queries {
+            let request = SearchRequest { query: q.clone(), limit: 10, snippets: true, ..Default::default() };
+            let t = Instant::now();
+            let r = searcher.search(&request).expect("search");
+            let ms = t.elapsed().as_secs_f64() * 1000.0;
+            let t = Instant::now();
+            let _ = searcher.search(&SearchRequest { snippets: false, ..request.clone() }).expect("search");
+            let ms_plain = t.elapsed().as_secs_f64() * 1000.0;
+            if round == 1 {
+                with_snippets.push(ms);
+                without.push(ms_plain);
+                totals += r.total;
+            }
+        }
+    }
+    // Baseline: tantivy's SnippetGenerator over the same hits (re-tokenizes each body with jieba).
+    let tantivy_searcher = handle.index.reader().expect("reader").searcher();
+    let builder = QueryBuilder::new(&handle.fields, &handle.analyzer);
+    for q in queries.iter().take(300) {
+        let Ok(parsed) = parse(q) else { continue };
+        let query = builder.build(&parsed, false);
+        let r = searcher
+            .search(&SearchRequest { query: q.clone(), limit: 10, snippets: false, ..Default::default() })
+            .expect("search");
+        let t = Instant::now();
+        if let Ok(mut generator) =
+            tantivy::snippet::SnippetGenerator::create(&tantivy_searcher, &*query, handle.fields.body[0])
+        {
+            generator.set_max_num_chars(360);
+            for hit in &r.hits {
+                if let Ok(Some(doc)) = searcher.get(&hit.id) {
+                    let snippet = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| generator.snippet(&doc.body)));
+                    std::hint::black_box(snippet.is_ok());
+                }
+            }
+        }
+        naive.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    for v in [&mut with_snippets, &mut without, &mut naive] {
+        v.sort_by(f64::total_cmp);
+    }
+    println!(
+        "queries: {} (avg {:.0} matches each); top-10 + facets + snippets: p50 {:.2} ms, p99 {:.2} ms; without snippets: p50 {:.2} ms, p99 {:.2} ms",
+        with_snippets.len(),
+        totals as f64 / with_snippets.len().max(1) as f64,
+        percentile(&with_snippets, 0.5),
+        percentile(&with_snippets, 0.99),
+        percentile(&without, 0.5),
+        percentile(&without, 0.99)
+    );
+    println!(
+        "baseline tantivy SnippetGenerator (jieba re-tokenization) for the same 10 hits: p50 {:.2} ms, p99 {:.2} ms (snippets only)",
+        percentile(&naive, 0.5),
+        percentile(&naive, 0.99)
+    );
+    println!("peak RSS at end: {:.0} MB", peak_rss_mb());
+}
+
+fn timed(f: impl FnOnce()) -> (Duration, f64) {
+    let cpu = cpu_seconds();
+    let t = Instant::now();
+    f();
+    (t.elapsed(), (cpu_seconds() - cpu).max(0.01))
+}
+
+/// Deterministic queries: precise words of titles, alone, in pairs and as phrases.
+fn make_queries(docs: &[Document], analyzer: &gongkai_index::Analyzer, n: usize) -> Vec<String> {
+    let mut out = Vec::with_capacity(n);
+    let mut i = 0usize;
+    while out.len() < n && i < docs.len() * 4 {
+        let doc = &docs[(i * 7919) % docs.len()];
+        let words: Vec<String> = analyzer
+            .terms(gongkai_index::TermStream::Precise, &doc.title)
+            .into_iter()
+            .filter(|w| w.chars().count() >= 2 && w.chars().all(gongkai_index::analysis::is_cjk))
+            .collect();
+        if !words.is_empty() {
+            let q = match i % 4 {
+                0 => words[0].clone(),
+                1 if words.len() > 1 => format!("{} {}", words[0], words[1]),
+                2 if words.len() > 1 => format!("{}{}", words[words.len() - 2], words[words.len() - 1]),
+                _ => words[words.len() / 2].clone(),
+            };
+            out.push(q);
+        }
+        i += 1;
+    }
+    out
+}
