@@ -168,8 +168,30 @@ pub fn request(
     if let Some(b) = body {
         stream.write_all(b).expect("write body");
     }
+    // Read the head, then Content-Length bytes (some servers keep the
+    // connection open despite `Connection: close`), else to the end.
     let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).expect("read response");
+    let mut chunk = [0u8; 16 * 1024];
+    loop {
+        let n = stream.read(&mut chunk).expect("read response");
+        if n == 0 {
+            break;
+        }
+        raw.extend_from_slice(&chunk[..n]);
+        if let Some(split) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
+            let length = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|v| v.trim().parse::<usize>().ok());
+            if let Some(length) = length
+                && raw.len() >= split + 4 + length
+            {
+                raw.truncate(split + 4 + length);
+                break;
+            }
+        }
+    }
     parse_response(&raw)
 }
 
