@@ -183,42 +183,61 @@ impl Crawler {
         if seeds.is_empty() {
             return Err(Error::Seed(String::new()));
         }
-        let seed_hosts: HashSet<String> = seeds.iter().map(host_key).collect();
-
-        // Robots first: nothing else is fetched before we know the rules.
-        let mut robots = HashMap::new();
-        for host in &seed_hosts {
-            let Some(seed) = seeds.iter().find(|s| host_key(s) == *host) else {
-                continue;
-            };
-            let Ok(robots_url) = seed.join("/robots.txt") else {
-                continue;
-            };
-            let rules = match self.fetcher.get(&robots_url, &Validators::default()).await {
-                Ok(Fetched::Body { body, .. }) => Robots::parse(&self.cfg.fetch.user_agent, &body),
-                Ok(Fetched::Status(s)) if (400..500).contains(&s) => Robots::allow_all(),
-                Ok(Fetched::Redirect { .. }) | Ok(Fetched::NotModified) => Robots::allow_all(),
-                Ok(Fetched::Status(s)) => {
-                    tracing::warn!(%host, status = s, "robots.txt unavailable: not crawling this host");
-                    Robots::deny_all()
+        // Robots first: nothing else is fetched from an origin before we
+        // know its rules. A seed that redirects to another origin of the
+        // same site (http → https, `x.gov.cn` → `www.x.gov.cn`) adds that
+        // origin to the seed hosts, or the whole portal would be off-site.
+        let last = self.state.last_run()?;
+        let resuming = matches!(last, Some((_, false)));
+        let mut seeds = seeds;
+        if let (true, Some((id, _))) = (resuming, last) {
+            // The unfinished run's seeds, with the origins resolved when it started.
+            for s in self.state.run_seeds(id)? {
+                if let Ok(u) = Url::parse(&s)
+                    && !seeds.contains(&u)
+                {
+                    seeds.push(u);
                 }
-                Err(e) => {
-                    tracing::warn!(%host, error = %e, "robots.txt unreachable: not crawling this host");
-                    Robots::deny_all()
-                }
-            };
-            if let Some(ms) = rules.crawl_delay_ms() {
-                tracing::info!(%host, ms, "robots.txt Crawl-delay");
-                self.politeness.set_delay(host, Duration::from_millis(ms));
             }
-            robots.insert(host.clone(), rules);
         }
+        let mut seed_hosts: HashSet<String> = seeds.iter().map(host_key).collect();
+        let mut robots = HashMap::new();
+        let mut todo: Vec<Url> = seeds.clone();
+        let mut resolved = 0;
+        while let Some(seed) = todo.pop() {
+            let host = host_key(&seed);
+            if !robots.contains_key(&host) {
+                let rules = self.fetch_robots(&seed, &host).await;
+                robots.insert(host.clone(), rules);
+            }
+            if resuming
+                || resolved >= 16
+                || !robots.get(&host).is_some_and(|r| r.allowed(seed.as_str()))
+            {
+                continue;
+            }
+            resolved += 1;
+            if let Ok(Fetched::Redirect { location, .. }) =
+                self.fetcher.get(&seed, &Validators::default()).await
+                && same_site(&seed, &location)
+                && !seeds.iter().any(|s| normalize(s) == normalize(&location))
+            {
+                tracing::info!(from = %seed, to = %location, "seed redirects: following");
+                seed_hosts.insert(host_key(&location));
+                seeds.push(location.clone());
+                todo.push(location);
+            }
+        }
+        let seed_hosts = seed_hosts;
 
         let robots = Arc::new(robots);
         let mut seen = self.state.seen()?;
-        let (run, resumed) = match self.state.last_run()? {
+        let (run, resumed) = match last {
             Some((id, false)) => (id, true),
-            _ => (self.state.start_run(&self.cfg.seeds)?, false),
+            _ => {
+                let all: Vec<String> = seeds.iter().map(|u| u.to_string()).collect();
+                (self.state.start_run(&all)?, false)
+            }
         };
         summary.run = run;
         summary.resumed = resumed;
@@ -353,6 +372,32 @@ impl Crawler {
         Ok(summary)
     }
 
+    /// Fetches and parses one origin's robots.txt (see [`Robots`] for the
+    /// rules on errors) and applies its `Crawl-delay`.
+    async fn fetch_robots(&self, seed: &Url, host: &str) -> Robots {
+        let Ok(robots_url) = seed.join("/robots.txt") else {
+            return Robots::allow_all();
+        };
+        let rules = match self.fetcher.get(&robots_url, &Validators::default()).await {
+            Ok(Fetched::Body { body, .. }) => Robots::parse(&self.cfg.fetch.user_agent, &body),
+            Ok(Fetched::Status(s)) if (400..500).contains(&s) => Robots::allow_all(),
+            Ok(Fetched::Redirect { .. }) | Ok(Fetched::NotModified) => Robots::allow_all(),
+            Ok(Fetched::Status(s)) => {
+                tracing::warn!(%host, status = s, "robots.txt unavailable: not crawling this host");
+                Robots::deny_all()
+            }
+            Err(e) => {
+                tracing::warn!(%host, error = %e, "robots.txt unreachable: not crawling this host");
+                Robots::deny_all()
+            }
+        };
+        if let Some(ms) = rules.crawl_delay_ms() {
+            tracing::info!(%host, ms, "robots.txt Crawl-delay");
+            self.politeness.set_delay(host, Duration::from_millis(ms));
+        }
+        rules
+    }
+
     /// Fetches sitemaps (following index files, at most 200 files) and
     /// returns the page URLs on the seed hosts.
     async fn read_sitemaps(
@@ -387,6 +432,15 @@ impl Crawler {
         }
         out
     }
+}
+
+/// Two URLs on the same site: equal host names, or equal but for `www.`.
+fn same_site(a: &Url, b: &Url) -> bool {
+    let name = |u: &Url| {
+        let h = u.host_str().unwrap_or("").to_ascii_lowercase();
+        h.strip_prefix("www.").map(str::to_string).unwrap_or(h)
+    };
+    !name(a).is_empty() && name(a) == name(b)
 }
 
 struct Ctx<'a> {
@@ -677,7 +731,21 @@ fn record(
                 },
             )?;
             tx.link_alias(&item.url, &target, "redirect")?;
-            if item.hops < 5 {
+            if target == item.key && item.hops < 5 {
+                // `dir/index.htm` → `dir/`: the same page under our key;
+                // fetch the URL the server prefers instead.
+                let url = fetch_url(&location).to_string();
+                tx.requeue_as(&item.key, &url, item.hops + 1)?;
+                ctx.push(QueueItem {
+                    key: item.key.clone(),
+                    url,
+                    depth: item.depth,
+                    hops: item.hops + 1,
+                    etag: None,
+                    last_modified: None,
+                    content_hash: item.content_hash.clone(),
+                });
+            } else if item.hops < 5 {
                 ctx.add(&tx, &location, item.depth, item.hops + 1, summary)?;
             } else {
                 *summary.failed.entry("redirect-limit".into()).or_default() += 1;

@@ -128,6 +128,17 @@ impl State {
         Ok(self.conn.last_insert_rowid())
     }
 
+    /// The seeds a run started with (including origins seeds redirected to).
+    pub fn run_seeds(&self, run: i64) -> Result<Vec<String>, rusqlite::Error> {
+        let json: Option<String> = self
+            .conn
+            .query_row("SELECT seeds FROM runs WHERE id = ?1", [run], |r| r.get(0))
+            .optional()?;
+        Ok(json
+            .and_then(|j| serde_json::from_str(&j).ok())
+            .unwrap_or_default())
+    }
+
     pub fn finish_run(&self, run: i64) -> Result<(), rusqlite::Error> {
         self.conn
             .execute("UPDATE runs SET finished = 1 WHERE id = ?1", [run])?;
@@ -344,6 +355,16 @@ impl Tx<'_> {
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()
+    }
+
+    /// Queues a URL again under the same key with another fetch URL (a
+    /// redirect to a spelling that normalises to the same key).
+    pub fn requeue_as(&self, key: &str, url: &str, hops: u32) -> Result<(), rusqlite::Error> {
+        self.tx.execute(
+            "UPDATE urls SET url = ?2, hops = ?3, state = 'queued' WHERE key = ?1",
+            params![key, url, hops],
+        )?;
+        Ok(())
     }
 
     /// Records a URL that is known but will not be fetched (robots, filters).
