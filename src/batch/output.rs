@@ -167,7 +167,7 @@ fn text(field: Field, q: &QueryLine, total: u64, rank: usize, hit: &Hit) -> Stri
 }
 
 enum Inner<W: Write> {
-    Delimited(csv::Writer<W>),
+    Delimited(Box<csv::Writer<W>>),
     Plain(std::io::BufWriter<W>),
 }
 
@@ -199,7 +199,7 @@ impl<W: Write> OutputWriter<W> {
                 }
                 let mut writer = builder.from_writer(out);
                 writer.write_record(fields.iter().map(|f| f.name()))?;
-                Inner::Delimited(writer)
+                Inner::Delimited(Box::new(writer))
             }
             Format::Jsonl | Format::Trec => Inner::Plain(std::io::BufWriter::new(out)),
         };
@@ -297,8 +297,10 @@ impl<W: Write> OutputWriter<W> {
         line: usize,
         message: &str,
     ) -> anyhow::Result<()> {
-        if let Inner::Plain(out) = &mut self.inner {
-            if self.format == Format::Jsonl {
+        if let Inner::Plain(out) = &mut self.inner
+            && self.format == Format::Jsonl
+        {
+            {
                 let qid = qid.map_or_else(|| line.to_string(), str::to_string);
                 serde_json::to_writer(
                     &mut *out,
