@@ -63,7 +63,7 @@ fn generate(corpus: &str, n: usize) -> anyhow::Result<()> {
     let mut rng = XorShift(0x9E37_79B9_7F4A_7C15);
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    let mut piece = |rng: &mut XorShift, title: &[char]| -> String {
+    let piece = |rng: &mut XorShift, title: &[char]| -> String {
         let len = 2 + rng.below(3);
         let len = len.min(title.len());
         let start = rng.below(title.len() - len + 1);
