@@ -197,7 +197,10 @@ pub fn run(args: ReindexArgs) -> anyhow::Result<ExitCode> {
         .documents()
         .context("reading crawled documents")?;
     if crawled.is_empty() {
-        generation::mark_failed(&dir, n, "the crawl found no documents")?;
+        // Nothing worth resuming: the empty generation and its crawl state go.
+        let _ = generation::mark_failed(&dir, n, "the crawl found no documents");
+        let _ = std::fs::remove_dir_all(dir.generation_path(n));
+        let _ = std::fs::remove_dir_all(&state_dir);
         anyhow::bail!(
             "the crawl of {} found no documents (wrong URL, or the site is unreachable: {} failed fetches); \
              the live generation keeps serving",

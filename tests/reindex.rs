@@ -1,0 +1,481 @@
+//! Reindexing after a site migration, end to end: crawl the fixture's old
+//! site, serve it, reindex from the new site while a client queries the
+//! server continuously (one reindex killed midway, then resumed), and check
+//! zero failed queries, the swap, the migration report against
+//! `migration-truth.tsv`, old URLs resolving to the moved documents, and
+//! rollback. Also `rebuild` with a new dictionary word.
+
+#[path = "serve_support/mod.rs"]
+mod serve_support;
+
+use std::collections::{HashMap, HashSet};
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use serve_support::{BIN, Server, enc, request, shared, wait_for};
+
+/// A fixture portal served by `serve_portal.py`.
+struct Portal {
+    child: Child,
+    base: String,
+}
+
+impl Portal {
+    fn start(site: &Path) -> Portal {
+        let mut child = Command::new("python3")
+            .arg(shared().join("portal/serve_portal.py"))
+            .arg(site)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("python3 serve_portal.py");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("first line");
+        let base = line
+            .trim()
+            .strip_prefix("listening on ")
+            .expect("listening line")
+            .to_string();
+        Portal { child, base }
+    }
+}
+
+impl Drop for Portal {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn path_of(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    rest.find('/').map_or("/".into(), |i| rest[i..].to_string())
+}
+
+fn gongkai(args: &[&str], data: &Path) -> (bool, String) {
+    let out = Command::new(BIN)
+        .args(args)
+        .arg("--data")
+        .arg(data)
+        .output()
+        .expect("run gongkai");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+fn current(data: &Path) -> String {
+    std::fs::read_to_string(data.join("CURRENT"))
+        .unwrap_or_default()
+        .trim()
+        .to_string()
+}
+
+fn p99(mut v: Vec<f64>) -> f64 {
+    if v.is_empty() {
+        return 0.0;
+    }
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[((v.len() as f64 * 0.99) as usize).min(v.len() - 1)]
+}
+
+const QUERIES: &[&str] = &[
+    "预算",
+    "政府采购",
+    "统计",
+    "环境保护",
+    "招标",
+    "通知",
+    "卫生",
+    "城乡建设",
+];
+
+/// Queries the server until `stop`; returns (failures, latencies in ms).
+fn query_loop(addr: String, stop: Arc<AtomicBool>) -> (Vec<String>, Vec<f64>) {
+    let mut failures = Vec::new();
+    let mut latencies = Vec::new();
+    let mut k = 0;
+    while !stop.load(Ordering::Relaxed) {
+        let q = QUERIES[k % QUERIES.len()];
+        k += 1;
+        let t = Instant::now();
+        let r = request(
+            &addr,
+            "GET",
+            &format!("/api/search?q={}", enc(q)),
+            &[],
+            None,
+        );
+        latencies.push(t.elapsed().as_secs_f64() * 1000.0);
+        let ok = r.status == 200
+            && serde_json::from_slice::<serde_json::Value>(&r.body)
+                .ok()
+                .and_then(|v| v["total"].as_u64())
+                .is_some_and(|t| t > 0);
+        if !ok {
+            failures.push(format!("{q}: {} {}", r.status, r.text()));
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    (failures, latencies)
+}
+
+#[test]
+fn reindex_after_migration_end_to_end() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let fixture = tmp.path().join("portal");
+    let status = Command::new("python3")
+        .arg(shared().join("portal/make_portal.py"))
+        .args(["migration", "--docs"])
+        .arg(shared().join("portal/docs.jsonl.gz"))
+        .arg("--out")
+        .arg(&fixture)
+        .status()
+        .expect("make_portal.py");
+    assert!(status.success());
+    let data: PathBuf = tmp.path().join("data");
+    let report_dir = tmp.path().join("report");
+
+    // The old site, crawled and served.
+    let old = Portal::start(&fixture.join("old"));
+    let new = Portal::start(&fixture.join("new"));
+    let (ok, out) = gongkai(
+        &[
+            "crawl",
+            &format!("{}/", old.base),
+            "--delay-ms",
+            "0",
+            "--concurrency",
+            "8",
+        ],
+        &data,
+    );
+    assert!(ok, "crawl of the old site failed: {out}");
+    assert_eq!(current(&data), "1");
+    let old_base = old.base.clone();
+    drop(old); // the old site is gone after the move
+
+    // Wrong URL and unreachable site: clear errors, nothing changes.
+    let (ok, out) = gongkai(&["reindex", "not a url"], &data);
+    assert!(!ok && out.contains("is not a URL"), "{out}");
+    let (ok, out) = gongkai(
+        &["reindex", "http://127.0.0.1:9/", "--delay-ms", "0"],
+        &data,
+    );
+    assert!(!ok && out.contains("no documents"), "{out}");
+    assert_eq!(current(&data), "1");
+
+    let server = Server::start(&data, &[]);
+    // Idle latency.
+    let stop = Arc::new(AtomicBool::new(false));
+    let idle = {
+        let (addr, stop2) = (server.addr.clone(), stop.clone());
+        let h = std::thread::spawn(move || query_loop(addr, stop2));
+        std::thread::sleep(Duration::from_secs(3));
+        stop.store(true, Ordering::Relaxed);
+        h.join().expect("idle queries")
+    };
+    assert!(
+        idle.0.is_empty(),
+        "idle failures: {:?}",
+        &idle.0[..idle.0.len().min(3)]
+    );
+
+    // Queries throughout both reindex runs.
+    let stop = Arc::new(AtomicBool::new(false));
+    let client = {
+        let (addr, stop2) = (server.addr.clone(), stop.clone());
+        std::thread::spawn(move || query_loop(addr, stop2))
+    };
+
+    // A reindex killed midway leaves the live generation serving.
+    let mut killed = Command::new(BIN)
+        .args([
+            "reindex",
+            &format!("{}/", new.base),
+            "--delay-ms",
+            "30",
+            "--concurrency",
+            "2",
+        ])
+        .arg("--data")
+        .arg(&data)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start reindex");
+    std::thread::sleep(Duration::from_millis(2500));
+    assert!(
+        killed.try_wait().expect("try_wait").is_none(),
+        "reindex finished before it could be killed"
+    );
+    killed.kill().expect("kill reindex");
+    let _ = killed.wait();
+    assert_eq!(
+        current(&data),
+        "1",
+        "a killed reindex must not change the live generation"
+    );
+    let (_, listing) = gongkai(&["generations"], &data);
+    assert!(listing.contains("building"), "{listing}");
+
+    // Resumed to the end.
+    let started = Instant::now();
+    let (ok, out) = gongkai(
+        &[
+            "reindex",
+            &format!("{}/", new.base),
+            "--delay-ms",
+            "0",
+            "--concurrency",
+            "8",
+            "--report",
+            report_dir.to_str().expect("utf-8 path"),
+        ],
+        &data,
+    );
+    let reindex_secs = started.elapsed().as_secs_f64();
+    assert!(ok, "reindex failed: {out}");
+    assert!(out.contains("resuming reindex into generation 2"), "{out}");
+    assert_eq!(current(&data), "2");
+    assert!(out.contains("migration:"), "summary printed: {out}");
+
+    // The server switches to the new generation.
+    let report: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(report_dir.join("report.json")).expect("report.json"),
+    )
+    .expect("json");
+    let added_id = report["added"][0]["new_id"]
+        .as_str()
+        .expect("an added document")
+        .to_string();
+    assert!(
+        wait_for(Duration::from_secs(10), || server
+            .get(&format!("/api/doc/{}", enc(&added_id)))
+            .status
+            == 200),
+        "serve did not switch to generation 2"
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    stop.store(true, Ordering::Relaxed);
+    let (failures, during) = client.join().expect("client");
+    assert!(
+        failures.is_empty(),
+        "{} failed queries during reindex: {:?}",
+        failures.len(),
+        &failures[..failures.len().min(3)]
+    );
+    let (p_idle, p_during) = (p99(idle.1.clone()), p99(during.clone()));
+    eprintln!(
+        "BENCH reindex_seconds={reindex_secs:.1} queries_idle={} p99_idle_ms={p_idle:.2} queries_during={} p99_during_ms={p_during:.2} ratio={:.2}",
+        idle.1.len(),
+        during.len(),
+        p_during / p_idle.max(0.001)
+    );
+
+    // The report against the truth.
+    let truth = std::fs::read_to_string(fixture.join("migration-truth.tsv")).expect("truth");
+    let mut want: HashMap<&str, Vec<(String, String)>> = HashMap::new();
+    for line in truth.lines().skip(1) {
+        let f: Vec<&str> = line.split('\t').collect();
+        if f.len() >= 3 {
+            want.entry(f[2])
+                .or_default()
+                .push((f[0].to_string(), f[1].to_string()));
+        }
+    }
+    let pairs = |key: &str| -> HashSet<(String, String)> {
+        report[key]
+            .as_array()
+            .expect("list")
+            .iter()
+            .map(|e| {
+                (
+                    path_of(e["old_url"].as_str().unwrap_or_default()),
+                    path_of(e["new_url"].as_str().unwrap_or_default()),
+                )
+            })
+            .collect()
+    };
+    let moved = pairs("moved");
+    let modified = pairs("modified");
+    let truth_moved: HashSet<_> = want["moved"].iter().cloned().collect();
+    let right = truth_moved.intersection(&moved).count();
+    assert!(
+        right * 100 >= truth_moved.len() * 99,
+        "moved pairs right: {right} of {}",
+        truth_moved.len()
+    );
+    for pair in &want["modified"] {
+        assert!(
+            modified.contains(pair),
+            "modified document not flagged: {pair:?}"
+        );
+    }
+    for m in report["modified"].as_array().expect("modified") {
+        assert!(
+            m["similarity"].as_f64().is_some() && m["chars_added"].as_u64().is_some(),
+            "{m}"
+        );
+    }
+    let lost: HashSet<String> = report["lost"]
+        .as_array()
+        .expect("lost")
+        .iter()
+        .map(|e| path_of(e["old_url"].as_str().unwrap_or("")))
+        .collect();
+    for (old_path, _) in &want["lost"] {
+        assert!(
+            lost.contains(old_path),
+            "lost document not listed: {old_path}"
+        );
+    }
+    let added: HashSet<String> = report["added"]
+        .as_array()
+        .expect("added")
+        .iter()
+        .map(|e| path_of(e["new_url"].as_str().unwrap_or("")))
+        .collect();
+    for (_, new_path) in &want["added"] {
+        assert!(
+            added.contains(new_path),
+            "added document not listed: {new_path}"
+        );
+    }
+    for file in [
+        "moved.csv",
+        "modified.csv",
+        "lost.csv",
+        "added.csv",
+        "redirects.csv",
+    ] {
+        let text = std::fs::read_to_string(report_dir.join(file)).expect(file);
+        assert!(text.lines().count() > 1, "{file} is empty");
+    }
+    let map =
+        std::fs::read_to_string(report_dir.join("nginx-redirect-map.conf")).expect("nginx map");
+    assert!(map.contains("map $uri $gongkai_new_uri {"));
+    let (old_path, new_path) = want["moved"][0].clone();
+    assert!(
+        map.contains(&format!("    {old_path} {new_path};")),
+        "{old_path} not in the nginx map"
+    );
+    let redirects =
+        std::fs::read_to_string(report_dir.join("redirects.csv")).expect("redirects.csv");
+    assert!(
+        redirects.contains(",redirect,301,") && redirects.contains(",dead,"),
+        "redirects and dead URLs listed"
+    );
+
+    // Old URLs resolve to the moved documents.
+    let dir = gongkai_index::DataDir::new(&data);
+    let searcher = gongkai_index::Searcher::new(
+        dir.open_current(dir.analyzer().expect("analyzer"))
+            .expect("open"),
+    )
+    .expect("searcher");
+    let mut resolved = 0;
+    for (old_path, new_path) in &want["moved"] {
+        let found = searcher
+            .get_by_url(&format!("{old_base}{old_path}"))
+            .expect("lookup");
+        if found.is_some_and(|d| path_of(&d.url) == *new_path) {
+            resolved += 1;
+        }
+    }
+    assert!(
+        resolved * 100 >= want["moved"].len() * 99,
+        "old URLs resolved: {resolved} of {}",
+        want["moved"].len()
+    );
+
+    // Rollback restores the old generation, and serve follows.
+    let lost_id = report["lost"][0]["old_id"]
+        .as_str()
+        .expect("a lost document")
+        .to_string();
+    assert_eq!(
+        server.get(&format!("/api/doc/{}", enc(&lost_id))).status,
+        404
+    );
+    let (ok, out) = gongkai(&["rollback"], &data);
+    assert!(ok, "{out}");
+    assert_eq!(current(&data), "1");
+    assert!(
+        wait_for(Duration::from_secs(10), || server
+            .get(&format!("/api/doc/{}", enc(&lost_id)))
+            .status
+            == 200),
+        "serve did not return to generation 1"
+    );
+    let (_, listing) = gongkai(&["generations"], &data);
+    assert!(
+        listing
+            .lines()
+            .any(|l| l.contains(" live ") && l.trim_start().starts_with('1')),
+        "{listing}"
+    );
+    assert!(
+        listing
+            .lines()
+            .any(|l| l.contains("previous") && l.trim_start().starts_with('2')),
+        "{listing}"
+    );
+}
+
+#[test]
+fn rebuild_applies_a_new_dictionary_word_to_old_documents() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let data = tmp.path().join("data");
+    let docs = tmp.path().join("docs.jsonl");
+    std::fs::write(
+        &docs,
+        concat!(
+            r#"{"id":"a","title":"关于推进数字乡村振兴试点的通知","body":"各乡镇：现就数字乡村振兴试点工作通知如下。","published":"2023-01-02"}"#,
+            "\n",
+            r#"{"id":"b","title":"财政预算公开","body":"县财政局公开年度预算。","published":"2023-02-03"}"#,
+            "\n"
+        ),
+    )
+    .expect("write docs");
+    let (ok, out) = gongkai(&["index", docs.to_str().expect("utf-8")], &data);
+    assert!(ok, "{out}");
+    let word = "数字乡村振兴试点";
+    let terms = |data: &Path| -> bool {
+        let dir = gongkai_index::DataDir::new(data);
+        let analyzer = dir.analyzer().expect("analyzer");
+        let s = gongkai_index::Searcher::new(dir.open_current(analyzer.clone()).expect("open"))
+            .expect("searcher");
+        let doc = s.get("a").expect("get").expect("doc a");
+        analyzer
+            .terms(gongkai_index::TermStream::Precise, &doc.title)
+            .iter()
+            .any(|t| t == word)
+    };
+    assert!(!terms(&data), "the word is not in the shipped dictionary");
+    std::fs::write(data.join("user-dict.txt"), format!("{word} 100 n\n")).expect("user dict");
+    let (ok, out) = gongkai(&["rebuild", "--threads", "1"], &data);
+    assert!(ok, "{out}");
+    assert_eq!(current(&data), "2");
+    assert!(
+        terms(&data),
+        "after rebuild the old document's terms include {word}"
+    );
+    let (ok, out) = gongkai(&["search", word, "--format", "json"], &data);
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("\"id\":\"a\"") || out.contains("\"id\": \"a\""),
+        "{out}"
+    );
+    let (ok, out) = gongkai(&["rollback"], &data);
+    assert!(ok && current(&data) == "1", "{out}");
+}
