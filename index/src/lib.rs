@@ -6,11 +6,13 @@
 
 pub mod analysis;
 pub mod category;
+pub mod classifier;
 pub mod doc_number;
 pub mod document;
 mod error;
 pub mod schema;
 pub mod store;
+pub mod taxonomy;
 pub mod writer;
 
 pub use analysis::{Analyzer, TermStream};

@@ -1,14 +1,230 @@
-//! `gongkai categories` (not implemented yet).
+//! `gongkai categories`: how the index's documents were sorted into the 20
+//! categories and news, what decided (`category_source`), the share the
+//! classifier decided and the least confident classifications, for staff
+//! to review. Also the classifier step of `gongkai index`.
 
+use std::collections::BTreeMap;
 use std::process::ExitCode;
+
+use gongkai_index::category::{CATEGORIES, KIND_NEWS};
+use gongkai_index::classifier::{CLASSIFIER_FILE, LOW_CONFIDENCE, TrainOptions, train_from_index};
+use gongkai_index::taxonomy::{SOURCE_CLASSIFIER, STRUCTURAL_SOURCES};
+use gongkai_index::{DataDir, Document, DocumentWriter, IndexHandle, Searcher};
+use serde::Serialize;
+
+/// Name given to documents nobody could place.
+pub const UNCLASSIFIED: &str = "未分类";
+/// `category_source` shown for documents without one.
+pub const NO_SOURCE: &str = "none";
 
 /// Arguments of `gongkai categories`.
 #[derive(Debug, clap::Args)]
 pub struct CategoriesArgs {
     #[command(flatten)]
     pub data: super::DataArgs,
+    /// How many of the least confident classifications to list.
+    #[arg(long, default_value_t = 20)]
+    pub review: usize,
+    /// Output: `table` or `json`.
+    #[arg(long, default_value = "table")]
+    pub format: String,
 }
 
-pub fn run(_args: CategoriesArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`gongkai categories` is not implemented yet")
+/// One document for review.
+#[derive(Debug, Serialize)]
+pub struct Review {
+    pub id: String,
+    pub title: String,
+    pub category: String,
+    pub confidence: f32,
+    pub url: String,
+}
+
+/// What `gongkai categories` reports.
+#[derive(Debug, Serialize)]
+pub struct CategoryReport {
+    pub total: u64,
+    /// Per category (the 20, 新闻, 未分类), in portal order.
+    pub categories: BTreeMap<String, u64>,
+    /// Per `category_source` (`none` when nothing decided).
+    pub sources: BTreeMap<String, u64>,
+    /// Share of documents the classifier decided (0..1).
+    pub classifier_share: f64,
+    /// Classifier decisions below the review threshold.
+    pub low_confidence: u64,
+    /// The threshold.
+    pub low_confidence_threshold: f32,
+    /// The least confident classifier decisions, least first.
+    pub least_confident: Vec<Review>,
+}
+
+pub fn run(args: CategoriesArgs) -> anyhow::Result<ExitCode> {
+    let searcher = super::open_searcher(&args.data.data)?;
+    let report = report(&searcher, args.review)?;
+    match args.format.as_str() {
+        "json" => println!("{}", serde_json::to_string_pretty(&report)?),
+        "table" => print_table(&report),
+        other => anyhow::bail!("unknown format {other:?} (table or json)"),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Counts the index's documents by category and source.
+pub fn report(searcher: &Searcher, review: usize) -> anyhow::Result<CategoryReport> {
+    let mut categories: BTreeMap<String, u64> = BTreeMap::new();
+    let mut sources: BTreeMap<String, u64> = BTreeMap::new();
+    let mut classified: Vec<Review> = Vec::new();
+    let mut low = 0u64;
+    let total = searcher.for_each_document(|doc| {
+        *categories
+            .entry(category_label(&doc).to_string())
+            .or_insert(0) += 1;
+        let source = doc
+            .category_source
+            .clone()
+            .unwrap_or_else(|| NO_SOURCE.to_string());
+        *sources.entry(source.clone()).or_insert(0) += 1;
+        if source == SOURCE_CLASSIFIER {
+            let confidence = doc.category_confidence.unwrap_or(0.0);
+            if confidence < LOW_CONFIDENCE {
+                low += 1;
+            }
+            classified.push(Review {
+                category: category_label(&doc).to_string(),
+                id: doc.id,
+                title: doc.title,
+                confidence,
+                url: doc.url,
+            });
+        }
+        Ok(())
+    })?;
+    classified.sort_by(|a, b| {
+        a.confidence
+            .total_cmp(&b.confidence)
+            .then_with(|| a.id.cmp(&b.id))
+    });
+    let by_classifier = sources.get(SOURCE_CLASSIFIER).copied().unwrap_or(0);
+    classified.truncate(review);
+    Ok(CategoryReport {
+        total,
+        categories,
+        sources,
+        classifier_share: if total > 0 {
+            by_classifier as f64 / total as f64
+        } else {
+            0.0
+        },
+        low_confidence: low,
+        low_confidence_threshold: LOW_CONFIDENCE,
+        least_confident: classified,
+    })
+}
+
+/// A document's category for counting: one of the 20, 新闻 or 未分类.
+pub fn category_label(doc: &Document) -> &str {
+    match doc.category.as_deref() {
+        Some(c) => c,
+        None if doc.kind.as_deref() == Some(KIND_NEWS) => KIND_NEWS,
+        None => UNCLASSIFIED,
+    }
+}
+
+fn print_table(report: &CategoryReport) {
+    println!("{} documents", report.total);
+    println!();
+    println!("{:<12} {:>8}", "category", "docs");
+    for name in CATEGORIES.iter().copied().chain([KIND_NEWS, UNCLASSIFIED]) {
+        let n = report.categories.get(name).copied().unwrap_or(0);
+        if n > 0 || CATEGORIES.contains(&name) {
+            println!("{name:<12} {n:>8}");
+        }
+    }
+    println!();
+    println!("{:<12} {:>8}", "decided by", "docs");
+    for name in STRUCTURAL_SOURCES
+        .iter()
+        .copied()
+        .chain([SOURCE_CLASSIFIER, NO_SOURCE])
+    {
+        println!(
+            "{name:<12} {:>8}",
+            report.sources.get(name).copied().unwrap_or(0)
+        );
+    }
+    for (name, n) in &report.sources {
+        if !STRUCTURAL_SOURCES.contains(&name.as_str())
+            && name != SOURCE_CLASSIFIER
+            && name != NO_SOURCE
+        {
+            println!("{name:<12} {n:>8}");
+        }
+    }
+    println!();
+    println!(
+        "classifier decided {:.1}% of documents; {} below confidence {:.2}",
+        report.classifier_share * 100.0,
+        report.low_confidence,
+        report.low_confidence_threshold
+    );
+    if !report.least_confident.is_empty() {
+        println!();
+        println!("least confident (review these):");
+        for r in &report.least_confident {
+            println!(
+                "{:.3}  {:<8} {}  {}  {}",
+                r.confidence, r.category, r.id, r.title, r.url
+            );
+        }
+    }
+}
+
+/// The classifier step of `gongkai index`: commits what is settled, trains
+/// on every structurally settled document in the index, saves the model
+/// beside the generation, and indexes `unsettled` with the classifier's
+/// category and confidence. With nothing to learn from they are indexed
+/// without a category, and a warning says so.
+pub fn classify_and_index(
+    dir: &DataDir,
+    handle: &IndexHandle,
+    writer: &mut DocumentWriter,
+    mut unsettled: Vec<Document>,
+) -> anyhow::Result<()> {
+    if unsettled.is_empty() {
+        return Ok(());
+    }
+    writer.commit()?;
+    let searcher = Searcher::new(handle.clone())?;
+    let analyzer = handle.analyzer.clone();
+    let Some(model) = train_from_index(&searcher, &analyzer, &TrainOptions::default())? else {
+        eprintln!(
+            "warning: {} documents have no category, column or URL that names one, and the index has no \
+             categorised documents to learn from: indexed without a category",
+            unsettled.len()
+        );
+        for doc in &mut unsettled {
+            doc.category = None;
+        }
+        writer.upsert_all(unsettled)?;
+        return Ok(());
+    };
+    let path = dir.generation_path(handle.generation).join(CLASSIFIER_FILE);
+    model.save(&path)?;
+    let mut low = 0usize;
+    let count = unsettled.len();
+    for doc in &mut unsettled {
+        if model.classify(&analyzer, doc).confidence < LOW_CONFIDENCE {
+            low += 1;
+        }
+    }
+    let learned: u32 = model.trained_on().iter().sum();
+    eprintln!(
+        "classified: {count} documents by text (learned from {learned}); {low} below confidence {LOW_CONFIDENCE:.2} \
+         (see `gongkai categories`)"
+    );
+    while !unsettled.is_empty() {
+        let rest = unsettled.split_off(unsettled.len().min(2_000));
+        writer.upsert_all(std::mem::replace(&mut unsettled, rest))?;
+    }
+    Ok(())
 }
