@@ -145,7 +145,14 @@ fn value(field: Field, q: &QueryLine, total: u64, rank: usize, hit: &Hit) -> ser
         Field::Total => Value::from(total),
         Field::Rank => Value::from(rank),
         Field::Id => Value::from(hit.id.as_str()),
-        Field::Score => Value::from(hit.score),
+        // Through the f32's shortest decimal form, so 62.018974 does not
+        // come out as 62.01897430419922.
+        Field::Score => Value::from(
+            hit.score
+                .to_string()
+                .parse::<f64>()
+                .unwrap_or(f64::from(hit.score)),
+        ),
         Field::Title => Value::from(hit.title.as_str()),
         Field::Url => Value::from(hit.url.as_str()),
         Field::Category => hit.category.as_deref().map_or(Value::Null, Value::from),
@@ -359,7 +366,7 @@ mod tests {
             query: "预算".into(),
         };
         let r = response(vec![
-            hit("d1", "a, \"quoted\"\ntitle", 2.5),
+            hit("d1", "a, \"quoted\"\ntitle", 62.018974),
             hit("d 2", "plain\ttab", 1.0),
         ]);
         let mut buf = Vec::new();
@@ -409,21 +416,23 @@ mod tests {
     #[test]
     fn trec_shape() {
         let out = render(Format::Trec, DEFAULT_FIELDS, false);
-        assert_eq!(out, "q1 Q0 d1 1 2.5 run_1\nq1 Q0 d_2 2 1 run_1\n");
+        assert_eq!(out, "q1 Q0 d1 1 62.018974 run_1\nq1 Q0 d_2 2 1 run_1\n");
     }
 
     #[test]
     fn jsonl_one_object_per_query() {
-        let out = render(Format::Jsonl, "rank,id", false);
+        let out = render(Format::Jsonl, "rank,id,score", false);
         let lines: Vec<serde_json::Value> = out
             .lines()
             .map(|l| serde_json::from_str(l).expect("json"))
             .collect();
         assert_eq!(lines.len(), 2);
         assert_eq!(lines[0]["qid"], "q1");
+        let line0 = out.lines().next().unwrap_or_default();
+        assert!(!line0.contains("62.0189743"), "{line0}");
         assert_eq!(
             lines[0]["hits"][1],
-            serde_json::json!({"rank": 2, "id": "d 2"})
+            serde_json::json!({"rank": 2, "id": "d 2", "score": 1.0})
         );
         assert_eq!(
             lines[1],
