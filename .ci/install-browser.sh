@@ -3,4 +3,4 @@
 set -eu
 export DEBIAN_FRONTEND=noninteractive
 apt-get update
-apt-get install -y --no-install-recommends chromium chromium-driver
+apt-get install -y --no-install-recommends chromium chromium-driver fonts-wqy-microhei

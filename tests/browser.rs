@@ -41,8 +41,18 @@ struct Driver {
 impl Driver {
     fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
         let body = body.map(|b| b.to_string());
-        let full = if path.is_empty() { format!("/session/{}", self.session) } else { format!("/session/{}/{path}", self.session) };
-        let r = request(&self.addr, method, &full, &[], body.as_deref().map(str::as_bytes));
+        let full = if path.is_empty() {
+            format!("/session/{}", self.session)
+        } else {
+            format!("/session/{}/{path}", self.session)
+        };
+        let r = request(
+            &self.addr,
+            method,
+            &full,
+            &[],
+            body.as_deref().map(str::as_bytes),
+        );
         let v: Value = serde_json::from_slice(&r.body).unwrap_or(Value::Null);
         v["value"].clone()
     }
@@ -51,13 +61,19 @@ impl Driver {
     }
     fn find(&self, css: &str) -> String {
         let v = self.post("element", json!({"using": "css selector", "value": css}));
-        v[ELEMENT].as_str().unwrap_or_else(|| panic!("no element {css}: {v}")).to_string()
+        v[ELEMENT]
+            .as_str()
+            .unwrap_or_else(|| panic!("no element {css}: {v}"))
+            .to_string()
     }
     fn script(&self, script: &str) -> Value {
         self.post("execute/sync", json!({"script": script, "args": []}))
     }
     fn url(&self) -> String {
-        self.call("GET", "url", None).as_str().unwrap_or("").to_string()
+        self.call("GET", "url", None)
+            .as_str()
+            .unwrap_or("")
+            .to_string()
     }
     fn no_alert(&self) -> bool {
         // "no such alert" is an error object; an open alert's text would be a string.
@@ -82,7 +98,13 @@ impl Driver {
 impl Drop for Driver {
     fn drop(&mut self) {
         if !self.session.is_empty() {
-            let _ = request(&self.addr, "DELETE", &format!("/session/{}", self.session), &[], None);
+            let _ = request(
+                &self.addr,
+                "DELETE",
+                &format!("/session/{}", self.session),
+                &[],
+                None,
+            );
         }
         let _ = self.child.kill();
         let _ = self.child.wait();
@@ -124,7 +146,10 @@ fn start_driver() -> Option<Driver> {
         eprintln!("SKIPPED: {message}");
         return None;
     };
-    let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
     let child = Command::new(driver)
         .arg(format!("--port={port}"))
         .stdout(Stdio::null())
@@ -132,9 +157,16 @@ fn start_driver() -> Option<Driver> {
         .spawn()
         .expect("start chromedriver");
     let addr = format!("127.0.0.1:{port}");
-    let mut driver = Driver { child, addr: addr.clone(), session: String::new() };
+    let mut driver = Driver {
+        child,
+        addr: addr.clone(),
+        session: String::new(),
+    };
     assert!(
-        wait_for(Duration::from_secs(20), || std::net::TcpStream::connect(&addr).is_ok()),
+        wait_for(Duration::from_secs(20), || std::net::TcpStream::connect(
+            &addr
+        )
+        .is_ok()),
         "chromedriver did not start"
     );
     let profile = tempfile::tempdir().expect("profile dir");
@@ -155,9 +187,18 @@ fn start_driver() -> Option<Driver> {
         "browserName": "chrome",
         "goog:chromeOptions": {"binary": chromium.to_string_lossy(), "args": args},
     }}});
-    let r = request(&addr, "POST", "/session", &[], Some(caps.to_string().as_bytes()));
+    let r = request(
+        &addr,
+        "POST",
+        "/session",
+        &[],
+        Some(caps.to_string().as_bytes()),
+    );
     let v: Value = serde_json::from_slice(&r.body).unwrap_or(Value::Null);
-    let session = v["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {}", r.text())).to_string();
+    let session = v["value"]["sessionId"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no session: {}", r.text()))
+        .to_string();
     driver.session = session;
     std::mem::forget(profile); // chromium still uses it; the OS temp dir is cleaned elsewhere
     Some(driver)
@@ -172,18 +213,34 @@ fn search_page_in_headless_chromium() {
     // Load the home page, type a query, submit with the button.
     driver.post("url", json!({"url": format!("{}/", server.base)}));
     let title = driver.call("GET", "title", None);
-    assert!(title.as_str().is_some_and(|t| t.contains("政府信息公开")), "{title}");
+    assert!(
+        title.as_str().is_some_and(|t| t.contains("政府信息公开")),
+        "{title}"
+    );
     let input = driver.find("#q");
     driver.post(&format!("element/{input}/value"), json!({"text": "预算"}));
     let button = driver.find("form.s button[type=submit]");
     driver.post(&format!("element/{button}/click"), json!({}));
-    assert!(wait_for(Duration::from_secs(10), || driver.url().contains("q=")), "the form was submitted");
-    let total = |d: &Driver| d.script("return Number(document.getElementById('total').textContent)").as_u64().unwrap_or(0);
+    assert!(
+        wait_for(Duration::from_secs(10), || driver.url().contains("q=")),
+        "the form was submitted"
+    );
+    let total = |d: &Driver| {
+        d.script("return Number(document.getElementById('total').textContent)")
+            .as_u64()
+            .unwrap_or(0)
+    };
     let all = total(&driver);
     assert!(all > 10, "results for 预算: {all}");
-    let hits = driver.script("return document.querySelectorAll('ol.hits li').length").as_u64().unwrap_or(0);
+    let hits = driver
+        .script("return document.querySelectorAll('ol.hits li').length")
+        .as_u64()
+        .unwrap_or(0);
     assert_eq!(hits, 10);
-    let em = driver.script("return document.querySelectorAll('ol.hits em').length").as_u64().unwrap_or(0);
+    let em = driver
+        .script("return document.querySelectorAll('ol.hits em').length")
+        .as_u64()
+        .unwrap_or(0);
     assert!(em > 0, "highlighted matches");
 
     // Click the first category facet link; the total becomes that facet's count.
@@ -192,35 +249,82 @@ fn search_page_in_headless_chromium() {
          return [a.textContent, a.parentElement.querySelector('.n').textContent];",
     );
     let name = facet[0].as_str().unwrap_or("").to_string();
-    let count: u64 = facet[1].as_str().unwrap_or("").trim_matches(|c| c == '(' || c == ')').parse().unwrap_or(0);
+    let count: u64 = facet[1]
+        .as_str()
+        .unwrap_or("")
+        .trim_matches(|c| c == '(' || c == ')')
+        .parse()
+        .unwrap_or(0);
     assert!(!name.is_empty() && count > 0, "{facet}");
     let link = driver.find(".facet-category a");
     driver.post(&format!("element/{link}/click"), json!({}));
-    assert!(wait_for(Duration::from_secs(10), || driver.url().contains("category=")), "facet followed");
+    assert!(
+        wait_for(Duration::from_secs(10), || driver
+            .url()
+            .contains("category=")),
+        "facet followed"
+    );
     assert_eq!(total(&driver), count, "the facet's count is the new total");
     assert!(count < all);
-    let metas = driver.script("return Array.from(document.querySelectorAll('ol.hits .m')).map(e => e.textContent)");
+    let metas = driver.script(
+        "return Array.from(document.querySelectorAll('ol.hits .m')).map(e => e.textContent)",
+    );
     for meta in metas.as_array().expect("metas") {
-        assert!(meta.as_str().is_some_and(|m| m.contains(&name)), "hit outside {name}: {meta}");
+        assert!(
+            meta.as_str().is_some_and(|m| m.contains(&name)),
+            "hit outside {name}: {meta}"
+        );
     }
-    assert!(driver.script("return document.querySelector('input[name=category]').value").as_str() == Some(&name));
+    assert!(
+        driver
+            .script("return document.querySelector('input[name=category]').value")
+            .as_str()
+            == Some(&name)
+    );
     driver.screenshot("search-facet.png");
 
     // A hostile document: its markup shows as text and nothing of it runs.
-    driver.post("url", json!({"url": format!("{}/?q=%E6%81%B6%E6%84%8F%E6%A0%87%E9%A2%98", server.base)}));
+    driver.post(
+        "url",
+        json!({"url": format!("{}/?q=%E6%81%B6%E6%84%8F%E6%A0%87%E9%A2%98", server.base)}),
+    );
     let first = driver.script("return document.querySelector('ol.hits h3').textContent");
-    assert!(first.as_str().is_some_and(|t| t.contains("<script>alert(1)</script>")), "{first}");
-    driver.post("url", json!({"url": format!("{}/?q=%E9%A2%84%E7%AE%97&jump=0", server.base)}));
+    assert!(
+        first
+            .as_str()
+            .is_some_and(|t| t.contains("<script>alert(1)</script>")),
+        "{first}"
+    );
+    driver.post(
+        "url",
+        json!({"url": format!("{}/?q=%E9%A2%84%E7%AE%97&jump=0", server.base)}),
+    );
     std::thread::sleep(Duration::from_millis(300));
     assert!(driver.no_alert(), "an alert opened");
-    assert_eq!(driver.script("return window.__pwned === undefined ? null : window.__pwned"), Value::Null);
-    let scripts = driver.script("return document.scripts.length + document.querySelectorAll('img,iframe').length");
-    assert_eq!(scripts.as_u64(), Some(0), "no script, img or iframe element in the page");
+    assert_eq!(
+        driver.script("return window.__pwned === undefined ? null : window.__pwned"),
+        Value::Null
+    );
+    let scripts = driver
+        .script("return document.scripts.length + document.querySelectorAll('img,iframe').length");
+    assert_eq!(
+        scripts.as_u64(),
+        Some(0),
+        "no script, img or iframe element in the page"
+    );
 
     // On a phone-sized window.
     driver.post("window/rect", json!({"width": 412, "height": 915}));
-    driver.post("url", json!({"url": format!("{}/?q=%E9%A2%84%E7%AE%97", server.base)}));
-    let overflow = driver.script("return document.documentElement.scrollWidth <= window.innerWidth + 1");
-    assert_eq!(overflow, Value::Bool(true), "no horizontal scrolling on a phone");
+    driver.post(
+        "url",
+        json!({"url": format!("{}/?q=%E9%A2%84%E7%AE%97", server.base)}),
+    );
+    let overflow =
+        driver.script("return document.documentElement.scrollWidth <= window.innerWidth + 1");
+    assert_eq!(
+        overflow,
+        Value::Bool(true),
+        "no horizontal scrolling on a phone"
+    );
     driver.screenshot("search-phone.png");
 }

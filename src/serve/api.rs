@@ -103,7 +103,7 @@ impl SearchParams {
                 "`size` must be between 1 and {MAX_PAGE_SIZE}"
             )));
         }
-        let depth = page.checked_mul(size).unwrap_or(usize::MAX);
+        let depth = page.saturating_mul(size);
         if depth > MAX_DEPTH {
             return Err(ApiError::bad_request(format!(
                 "results past the first {MAX_DEPTH} are not paged; narrow the search with filters instead"

@@ -47,10 +47,10 @@ pub fn router(dir: &Path) -> Router {
 
 async fn serve_file(State(site): State<Arc<Site>>, request: Request) -> Response {
     let path = percent_decode(request.uri().path());
-    if let Some(target) = site.redirects.get(&path) {
-        if let Ok(value) = HeaderValue::from_str(target) {
-            return (StatusCode::MOVED_PERMANENTLY, [(header::LOCATION, value)]).into_response();
-        }
+    if let Some(target) = site.redirects.get(&path)
+        && let Ok(value) = HeaderValue::from_str(target)
+    {
+        return (StatusCode::MOVED_PERMANENTLY, [(header::LOCATION, value)]).into_response();
     }
     let mut rel = PathBuf::new();
     for part in Path::new(path.trim_start_matches('/')).components() {

@@ -219,10 +219,7 @@ fn parse_response(raw: &[u8]) -> Response {
     if chunked {
         let mut out = Vec::new();
         let mut rest = &body[..];
-        loop {
-            let Some(end) = rest.windows(2).position(|w| w == b"\r\n") else {
-                break;
-            };
+        while let Some(end) = rest.windows(2).position(|w| w == b"\r\n") {
             let size_text = String::from_utf8_lossy(&rest[..end]);
             let size = usize::from_str_radix(size_text.split(';').next().unwrap_or("0").trim(), 16)
                 .unwrap_or(0);
