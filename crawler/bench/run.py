@@ -8,7 +8,7 @@ the server answered / wall seconds; CPU = the tool's user+sys seconds
 (children included) / requests.
 
   crawler/bench/run.py [--style classic] [--reps 3] [--scrapy scrapy]
-(build first: cargo build --release -p gongkai-crawler --example bench)
+(build first: cargo build --release -p gongkai-crawler --example bench; cargo build --release)
 """
 import argparse, os, resource, shutil, statistics, subprocess, sys, tempfile, time
 
@@ -54,9 +54,14 @@ def main():
     subprocess.run([sys.executable, os.path.join(shared, "portal", "make_portal.py"), "site", "--docs",
                     os.path.join(shared, "portal", "docs.jsonl.gz"), "--style", a.style, "--out", site], check=True)
     bench = os.path.join(root, "target", "release", "examples", "bench")
+    cli = os.path.join(root, "target", "release", "gongkai")
     tools = {
         "gongkai-crawler (64 conns, with attachments)": lambda url, work: [bench, url, "64"],
         "gongkai-crawler (8 conns)": lambda url, work: [bench, url, "8"],
+        "gongkai crawl --no-index (CLI, 64 conns)": lambda url, work: [cli, "crawl", url, "--data", os.path.join(work, "d"),
+                                                            "--delay-ms", "0", "--concurrency", "64", "--no-index"],
+        "gongkai crawl (CLI, crawl + index, 64 conns)": lambda url, work: [cli, "crawl", url, "--data", os.path.join(work, "d"),
+                                                               "--delay-ms", "0", "--concurrency", "64"],
         "scrapy 64 conns": lambda url, work: [a.scrapy, "runspider", os.path.join(here, "spider.py"),
                                              "-a", f"url={url}", "-o", os.path.join(work, "items.jsonl")],
         "wget --mirror -l 12": lambda url, work: ["wget", "--mirror", "-l", "12", "-q", "-e", "robots=on", "-P", work, url],

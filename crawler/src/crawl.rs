@@ -24,6 +24,9 @@ use crate::state::{DocWrite, QueueItem, State, UrlRecord};
 use crate::url_norm::{fetch_url, host_key, normalize, pattern};
 use crate::{Attachment, CrawledDocument, Error, attachments, content_hash, document_id, sitemap};
 
+/// Longest time spent extracting one attachment's text.
+const ATTACHMENT_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// A progress snapshot, reported after every page.
 #[derive(Debug, Clone, Default)]
 pub struct Progress {
@@ -634,13 +637,14 @@ async fn process(shared: &Shared, item: &QueueItem) -> PageOutcome {
                 }) => {
                     let ext = extract::attachment_ext(aurl).unwrap_or_default();
                     let fmt = attachments::format_of(&ext, content_type.as_deref(), &body);
-                    let res =
-                        tokio::task::spawn_blocking(move || attachments::extract_text(&fmt, &body))
-                            .await;
-                    match res {
-                        Ok(Ok(t)) => att.text = t,
-                        Ok(Err(e)) => att.error = Some(e.to_string()),
-                        Err(e) => att.error = Some(format!("extraction task failed: {e}")),
+                    // A parser stuck on a hostile file must not stall the crawl.
+                    let job =
+                        tokio::task::spawn_blocking(move || attachments::extract_text(&fmt, &body));
+                    match tokio::time::timeout(ATTACHMENT_TIMEOUT, job).await {
+                        Ok(Ok(Ok(t))) => att.text = t,
+                        Ok(Ok(Err(e))) => att.error = Some(e.to_string()),
+                        Ok(Err(e)) => att.error = Some(format!("extraction task failed: {e}")),
+                        Err(_) => att.error = Some("text extraction timed out".into()),
                     }
                 }
                 Ok(Fetched::Status(s)) => att.error = Some(format!("HTTP {s}")),
