@@ -169,7 +169,11 @@ pub fn to_tantivy(doc: &Document, fields: &Fields, analyzer: &Arc<Analyzer>) -> 
         out.add_u64(fields.year, date.year().max(0) as u64);
     }
     out.add_text(fields.publisher, doc.publisher.trim());
-    out.add_text(fields.category, doc.category.as_deref().unwrap_or(""));
+    // News has no category; it is filed under 新闻 so the category filter
+    // and facet (which name news 新闻) find it.
+    let is_news = doc.category.is_none() && doc.kind.as_deref() == Some(crate::category::KIND_NEWS);
+    let category = if is_news { Some(crate::category::KIND_NEWS) } else { doc.category.as_deref() };
+    out.add_text(fields.category, category.unwrap_or(""));
     out.add_text(
         fields.category_source,
         doc.category_source.as_deref().unwrap_or(""),

@@ -1,0 +1,480 @@
+//! Issue 7: the taxonomy and the classifier sort every document into the 20
+//! categories or news. Quality gates on the fixture (`../shared/portal`):
+//! 5-fold CV of the text classifier, the structural assignment on both
+//! fixture sites, and `gongkai index` / `categories` / `stats` end to end.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use gongkai_index::category::{CATEGORIES, KIND_NEWS};
+use gongkai_index::classifier::{
+    CLASSES, Classifier, FeatureVector, NEWS_CLASS, TrainOptions, class_name, features,
+};
+use gongkai_index::taxonomy::{CategoryHints, SOURCE_CLASSIFIER, SOURCE_METADATA, Taxonomy};
+use gongkai_index::{Analyzer, DataDir, Document, SearchRequest, Searcher};
+
+fn shared() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/portal")
+}
+
+/// The fixture's labelled documents as JSON values, in file order.
+fn fixture_docs() -> Vec<serde_json::Value> {
+    let file = std::fs::File::open(shared().join("docs.jsonl.gz"))
+        .expect("../shared/portal/docs.jsonl.gz");
+    BufReader::new(flate2::read::MultiGzDecoder::new(file))
+        .lines()
+        .map(|l| serde_json::from_str(&l.expect("readable line")).expect("JSON line"))
+        .collect()
+}
+
+fn label(v: &serde_json::Value) -> usize {
+    match v["category"].as_str() {
+        Some(c) => gongkai_index::category::category_index(c).expect("known category"),
+        None => NEWS_CLASS,
+    }
+}
+
+fn text(v: &serde_json::Value, key: &str) -> String {
+    v[key].as_str().unwrap_or("").to_string()
+}
+
+#[test]
+fn classifier_cross_validation_meets_the_quality_gate() {
+    let mut docs = fixture_docs();
+    docs.sort_by(|a, b| text(a, "id").cmp(&text(b, "id")));
+    let analyzer = Analyzer::new();
+    let vectors: Vec<FeatureVector> = docs
+        .iter()
+        .map(|d| {
+            features(
+                &analyzer,
+                &text(d, "title"),
+                &text(d, "body"),
+                &text(d, "publisher"),
+            )
+        })
+        .collect();
+    let labels: Vec<usize> = docs.iter().map(label).collect();
+    let mut predicted = vec![usize::MAX; docs.len()];
+    for fold in 0..5 {
+        let train: Vec<(FeatureVector, usize)> = (0..docs.len())
+            .filter(|i| i % 5 != fold)
+            .map(|i| (vectors[i].clone(), labels[i]))
+            .collect();
+        let model = Classifier::train(&train, &TrainOptions::default()).expect("trains");
+        for i in (0..docs.len()).filter(|i| i % 5 == fold) {
+            predicted[i] = model.predict_features(&vectors[i]).class;
+        }
+    }
+    let correct = labels
+        .iter()
+        .zip(&predicted)
+        .filter(|(l, p)| l == p)
+        .count();
+    let accuracy = correct as f64 / docs.len() as f64;
+    let mut report = Vec::new();
+    for class in 0..CLASSES {
+        let support = labels.iter().filter(|&&l| l == class).count();
+        if support < 20 {
+            continue;
+        }
+        let tp = labels
+            .iter()
+            .zip(&predicted)
+            .filter(|(l, p)| **l == class && **p == class)
+            .count() as f64;
+        let predicted_n = predicted.iter().filter(|&&p| p == class).count() as f64;
+        let precision = if predicted_n > 0.0 {
+            tp / predicted_n
+        } else {
+            0.0
+        };
+        let recall = tp / support as f64;
+        let f1 = if tp > 0.0 {
+            2.0 * precision * recall / (precision + recall)
+        } else {
+            0.0
+        };
+        report.push((class_name(class), support, f1));
+    }
+    eprintln!("CV accuracy {accuracy:.3}; per class {report:?}");
+    assert!(accuracy >= 0.80, "CV accuracy {accuracy:.3} < 0.80");
+    for (name, support, f1) in report {
+        assert!(f1 >= 0.60, "{name} ({support} docs): F1 {f1:.3} < 0.60");
+    }
+}
+
+/// Renders a fixture site with make_portal.py; `None` (test skipped with a
+/// message) when python3 is missing.
+fn render_site(style: &str, out: &Path) -> Option<Vec<serde_json::Value>> {
+    let status = Command::new("python3")
+        .arg(shared().join("make_portal.py"))
+        .args(["site", "--docs"])
+        .arg(shared().join("docs.jsonl.gz"))
+        .args(["--style", style, "--out"])
+        .arg(out)
+        .stdout(std::process::Stdio::null())
+        .status();
+    match status {
+        Ok(s) if s.success() => {}
+        other => {
+            eprintln!("skipped: make_portal.py did not run ({other:?})");
+            return None;
+        }
+    }
+    let truth = std::fs::read_to_string(out.join("truth.jsonl")).expect("truth.jsonl");
+    Some(
+        truth
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| serde_json::from_str(l).expect("truth line"))
+            .collect(),
+    )
+}
+
+/// Share of truth rows the taxonomy places right from what `hints` picks.
+fn assignment_accuracy(
+    taxonomy: &Taxonomy,
+    truth: &[serde_json::Value],
+    hints: impl Fn(&serde_json::Value) -> (String, String, String),
+) -> f64 {
+    let mut right = 0;
+    for row in truth {
+        let (column, breadcrumb, url) = hints(row);
+        let assigned = taxonomy.assign(&CategoryHints {
+            column: &column,
+            breadcrumb: &breadcrumb,
+            url: &url,
+            ..Default::default()
+        });
+        let expected = row["category"].as_str();
+        match assigned {
+            Some(a) if a.category.as_deref() == expected => right += 1,
+            other => eprintln!(
+                "wrong: {} column {column:?} → {other:?}, expected {expected:?}",
+                text(row, "url")
+            ),
+        }
+    }
+    right as f64 / truth.len() as f64
+}
+
+#[test]
+fn taxonomy_places_the_fixture_sites_documents() {
+    let taxonomy = Taxonomy::default_taxonomy().expect("default taxonomy");
+    let dir = tempfile::tempdir().expect("tempdir");
+    for style in ["classic", "jiyue"] {
+        let Some(truth) = render_site(style, &dir.path().join(style)) else {
+            return;
+        };
+        assert!(truth.len() >= 1_900, "{style}: {} truth rows", truth.len());
+        // column and URL, as the crawler sees them
+        let both = assignment_accuracy(&taxonomy, &truth, |r| {
+            (text(r, "column"), String::new(), text(r, "url"))
+        });
+        assert!(both >= 0.99, "{style}: column + URL {both:.4}");
+        if style == "jiyue" {
+            // the URL alone (columns renamed after the migration do not matter)
+            let url = assignment_accuracy(&taxonomy, &truth, |r| {
+                (String::new(), String::new(), text(r, "url"))
+            });
+            assert!(url >= 0.99, "jiyue: URL alone {url:.4}");
+        } else {
+            // the breadcrumb alone, as the classic pages print it
+            let crumbs = assignment_accuracy(&taxonomy, &truth, |r| {
+                let col = text(r, "column");
+                let middle = if r["category"].is_null() {
+                    ""
+                } else {
+                    "信息公开 >> "
+                };
+                (
+                    String::new(),
+                    format!("当前位置：首页 >> {middle}{col} >> 正文"),
+                    text(r, "url"),
+                )
+            });
+            assert!(crumbs >= 0.99, "classic: breadcrumb {crumbs:.4}");
+        }
+    }
+}
+
+fn gongkai(args: &[&str]) -> std::process::Output {
+    let out = Command::new(env!("CARGO_BIN_EXE_gongkai"))
+        .args(args)
+        .output()
+        .expect("gongkai runs");
+    assert!(
+        out.status.success(),
+        "gongkai {args:?}: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+#[test]
+fn index_classifies_documents_without_a_category_and_reports_them() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let input = dir.path().join("docs.jsonl");
+    let docs = fixture_docs();
+    let mut lines = String::new();
+    let mut stripped = BTreeMap::new();
+    for (i, original) in docs.iter().enumerate() {
+        let mut d = original.clone();
+        if let Some(obj) = d.as_object_mut() {
+            obj.remove("title_hant");
+            obj.remove("body_hant");
+            if i % 5 == 0 {
+                stripped.insert(text(original, "id"), label(original));
+                obj.remove("category");
+            } else if obj["category"].is_null() {
+                obj.insert("kind".into(), KIND_NEWS.into());
+            }
+        }
+        lines.push_str(&d.to_string());
+        lines.push('\n');
+    }
+    std::fs::write(&input, lines).expect("write input");
+    let data_s = data.to_str().expect("utf-8 path");
+    gongkai(&[
+        "index",
+        "--data",
+        data_s,
+        input.to_str().expect("utf-8 path"),
+    ]);
+
+    // Read the index back independently.
+    let dirh = DataDir::new(&data);
+    let handle = dirh
+        .open_current(dirh.analyzer().expect("analyzer"))
+        .expect("index");
+    let generation = handle.generation;
+    let searcher = Searcher::new(handle).expect("searcher");
+    let mut indexed: Vec<Document> = Vec::new();
+    searcher
+        .for_each_document(|d| {
+            indexed.push(d);
+            Ok(())
+        })
+        .expect("read");
+    assert_eq!(indexed.len(), docs.len());
+    let mut right = 0;
+    for d in &indexed {
+        if let Some(&expected) = stripped.get(&d.id) {
+            assert_eq!(
+                d.category_source.as_deref(),
+                Some(SOURCE_CLASSIFIER),
+                "{}",
+                d.id
+            );
+            let c = d.category_confidence.expect("confidence recorded");
+            assert!((0.0..=1.0).contains(&c));
+            assert!(d.kind.is_some());
+            let got = d.category.as_deref().map_or(NEWS_CLASS, |c| {
+                CATEGORIES.iter().position(|x| *x == c).unwrap_or(99)
+            });
+            if got == expected {
+                right += 1;
+            }
+        } else {
+            assert_eq!(
+                d.category_source.as_deref(),
+                Some(SOURCE_METADATA),
+                "{}",
+                d.id
+            );
+            assert_eq!(d.category_confidence, None);
+        }
+    }
+    let accuracy = right as f64 / stripped.len() as f64;
+    assert!(accuracy >= 0.75, "classified in the index: {accuracy:.3}");
+    assert!(
+        dirh.generation_path(generation)
+            .join("classifier.json")
+            .is_file()
+    );
+
+    // Independent counts.
+    let label_of = |d: &Document| {
+        d.category.clone().unwrap_or_else(|| {
+            if d.kind.as_deref() == Some(KIND_NEWS) {
+                KIND_NEWS.into()
+            } else {
+                "未分类".into()
+            }
+        })
+    };
+    let mut by_category: BTreeMap<String, u64> = BTreeMap::new();
+    let mut by_source: BTreeMap<String, u64> = BTreeMap::new();
+    for d in &indexed {
+        *by_category.entry(label_of(d)).or_default() += 1;
+        *by_source
+            .entry(d.category_source.clone().unwrap_or_else(|| "none".into()))
+            .or_default() += 1;
+    }
+
+    // gongkai categories
+    let out = gongkai(&[
+        "categories",
+        "--data",
+        data_s,
+        "--format",
+        "json",
+        "--review",
+        "7",
+    ]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("categories JSON");
+    assert_eq!(report["total"], docs.len() as u64);
+    let counts: BTreeMap<String, u64> =
+        serde_json::from_value(report["categories"].clone()).expect("counts");
+    assert_eq!(counts, by_category);
+    let sources: BTreeMap<String, u64> =
+        serde_json::from_value(report["sources"].clone()).expect("sources");
+    assert_eq!(sources, by_source);
+    let share = report["classifier_share"].as_f64().expect("share");
+    assert!((share - stripped.len() as f64 / docs.len() as f64).abs() < 1e-9);
+    let least = report["least_confident"].as_array().expect("list");
+    assert_eq!(least.len(), 7);
+    let lowest = indexed
+        .iter()
+        .filter_map(|d| d.category_confidence)
+        .fold(f32::INFINITY, f32::min);
+    assert_eq!(
+        least[0]["confidence"].as_f64().map(|c| c as f32),
+        Some(lowest)
+    );
+    let table = gongkai(&["categories", "--data", data_s]);
+    assert!(String::from_utf8_lossy(&table.stdout).contains("classifier"));
+
+    // gongkai stats for 2019, JSON and CSV
+    let mut year_total = 0u64;
+    let mut kinds: BTreeMap<String, u64> = BTreeMap::new();
+    let mut cats: BTreeMap<String, u64> = CATEGORIES.iter().map(|c| (c.to_string(), 0)).collect();
+    let mut months: BTreeMap<String, u64> = (1..=12).map(|m| (format!("2019-{m:02}"), 0)).collect();
+    let mut publishers: BTreeMap<String, u64> = BTreeMap::new();
+    for d in indexed.iter().filter(|d| {
+        d.published
+            .as_deref()
+            .is_some_and(|p| p.starts_with("2019-"))
+    }) {
+        year_total += 1;
+        let kind = if d.category.is_some() {
+            "信息公开"
+        } else {
+            KIND_NEWS
+        };
+        *kinds.entry(kind.into()).or_default() += 1;
+        if let Some(c) = &d.category {
+            *cats.entry(c.clone()).or_default() += 1;
+        }
+        *months
+            .entry(d.published.as_deref().unwrap_or("")[..7].to_string())
+            .or_default() += 1;
+        *publishers.entry(d.publisher.clone()).or_default() += 1;
+    }
+    assert!(year_total > 100);
+    let out = gongkai(&[
+        "stats", "--data", data_s, "--year", "2019", "--format", "json",
+    ]);
+    let stats: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stats JSON");
+    assert_eq!(stats["total"], year_total);
+    assert_eq!(
+        serde_json::from_value::<BTreeMap<String, u64>>(stats["kinds"].clone()).expect("kinds"),
+        kinds
+    );
+    assert_eq!(
+        serde_json::from_value::<BTreeMap<String, u64>>(stats["categories"].clone()).expect("c"),
+        cats
+    );
+    assert_eq!(
+        serde_json::from_value::<BTreeMap<String, u64>>(stats["months"].clone()).expect("m"),
+        months
+    );
+    assert_eq!(
+        serde_json::from_value::<BTreeMap<String, u64>>(stats["publishers"].clone()).expect("p"),
+        publishers
+    );
+
+    let out = gongkai(&[
+        "stats", "--data", data_s, "--year", "2019", "--format", "csv",
+    ]);
+    let csv = String::from_utf8(out.stdout).expect("utf-8 CSV");
+    let mut rows: BTreeMap<(String, String), u64> = BTreeMap::new();
+    for line in csv.lines().skip(1) {
+        let parts: Vec<&str> = line.rsplitn(2, ',').collect();
+        let (count, head) = (parts[0], parts[1]);
+        let (section, name) = head.split_once(',').expect("section,name");
+        rows.insert(
+            (section.into(), name.trim_matches('"').into()),
+            count.parse().expect("count"),
+        );
+    }
+    assert_eq!(rows[&("total".to_string(), String::new())], year_total);
+    for (c, n) in &cats {
+        assert_eq!(rows[&("category".to_string(), c.clone())], *n, "{c}");
+    }
+    for (m, n) in &months {
+        assert_eq!(rows[&("month".to_string(), m.clone())], *n, "{m}");
+    }
+    for (k, n) in &kinds {
+        assert_eq!(rows[&("kind".to_string(), k.clone())], *n, "{k}");
+    }
+    let table = gongkai(&["stats", "--data", data_s, "--year", "2019"]);
+    assert!(String::from_utf8_lossy(&table.stdout).contains("2019"));
+
+    // Category filter and facet in search.
+    let response = searcher
+        .search(&SearchRequest {
+            query: "台南".into(),
+            categories: vec!["工程招标".into()],
+            limit: 2_000,
+            ..Default::default()
+        })
+        .expect("search");
+    assert!(response.total > 0);
+    assert_eq!(response.total, response.facets.category.get("工程招标"));
+    assert!(
+        response
+            .hits
+            .iter()
+            .all(|h| h.category.as_deref() == Some("工程招标"))
+    );
+    let news = searcher
+        .search(&SearchRequest {
+            query: "台南".into(),
+            categories: vec![KIND_NEWS.into()],
+            limit: 2_000,
+            ..Default::default()
+        })
+        .expect("search news");
+    assert!(news.total > 0);
+    assert!(news.hits.iter().all(|h| h.category.is_none()));
+}
+
+#[test]
+fn a_bad_portal_taxonomy_stops_indexing_with_a_clear_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).expect("mkdir");
+    let bad =
+        gongkai_index::taxonomy::DEFAULT_TAXONOMY.replace("\"解读\", ", "\"解读\", \"采购公告\", ");
+    std::fs::write(data.join("taxonomy.toml"), bad).expect("write");
+    let input = dir.path().join("one.jsonl");
+    std::fs::write(&input, "{\"id\":\"a\",\"title\":\"标题\"}\n").expect("write");
+    let out = Command::new(env!("CARGO_BIN_EXE_gongkai"))
+        .args(["index", "--data"])
+        .arg(&data)
+        .arg(&input)
+        .output()
+        .expect("runs");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("taxonomy.toml") && stderr.contains("采购公告") && stderr.contains("line"),
+        "{stderr}"
+    );
+}
