@@ -97,3 +97,61 @@ fn crawl_survives_flaky_server() {
     assert!(score.missing.is_empty(), "{}", score.report());
     assert!(score.non_documents.is_empty(), "{}", score.report());
 }
+
+/// A portal moved to a new platform: crawling the old site, then the new
+/// one into the same state keeps every moved document's id (索引号/文号 or
+/// content hash) and records its old URL as an alias.
+#[test]
+fn migration_keeps_identity() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let out = tmp.path().join("mig");
+    let portal = common::shared().join("portal");
+    let status = std::process::Command::new("python3")
+        .arg(portal.join("make_portal.py"))
+        .args(["migration", "--docs"])
+        .arg(portal.join("docs.jsonl.gz"))
+        .arg("--out")
+        .arg(&out)
+        .status()
+        .expect("python3");
+    assert!(status.success());
+    let old = common::Server::start(&out.join("old"), &[]);
+    let new = common::Server::start(&out.join("new"), &[]);
+    let data = tmp.path().join("data");
+    crawl(&data, config(&old.base));
+    let second = crawl(&data, config(&new.base));
+    eprintln!("migration: {second:?}");
+    let state = gongkai_crawler::State::open(&data.join("crawl.sqlite")).expect("state");
+    let docs = state.documents().expect("docs");
+    let mut id_of = std::collections::HashMap::new();
+    for d in &docs {
+        for u in std::iter::once(&d.url).chain(&d.aliases) {
+            if let Ok(u) = gongkai_crawler::url::Url::parse(u) {
+                id_of.insert(
+                    format!("{}{}", u.port().unwrap_or(80), u.path()),
+                    d.id.clone(),
+                );
+            }
+        }
+    }
+    let port = |base: &str| base.rsplit(':').next().unwrap_or("").to_string();
+    let (po, pn) = (port(&old.base), port(&new.base));
+    let tsv = std::fs::read_to_string(out.join("migration-truth.tsv")).expect("tsv");
+    let (mut moved, mut kept) = (0, 0);
+    for line in tsv.lines().skip(1) {
+        let f: Vec<&str> = line.split('\t').collect();
+        if f.len() < 3 || f[2] != "moved" {
+            continue;
+        }
+        moved += 1;
+        let a = id_of.get(&format!("{po}{}", f[0]));
+        let b = id_of.get(&format!("{pn}{}", f[1]));
+        if a.is_some() && a == b {
+            kept += 1;
+        }
+    }
+    assert!(
+        moved > 1000 && kept * 100 >= moved * 99,
+        "{kept}/{moved} moved documents kept their id"
+    );
+}
