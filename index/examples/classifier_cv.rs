@@ -202,7 +202,7 @@ pub fn run(
          end to end (analysis + prediction) {:.0} docs/s. Model: {} features, {} kB of JSON; \
          training-set accuracy {:.1}%.\n",
         n / featurise_secs,
-        gongkai_index::classifier::BODY_CHARS,
+        weights.body_chars,
         train_secs / FOLDS as f64,
         docs.len() * (FOLDS - 1) / FOLDS,
         n / predict_secs.max(1e-9),
@@ -328,6 +328,12 @@ impl NaiveBayes {
 /// Tuning knobs for experiments (`GK_TITLE=1.5 ...`); unset means the default.
 fn weights_from_env() -> FeatureWeights {
     let mut w = FeatureWeights::default();
+    if let Some(v) = std::env::var("GK_BODYCHARS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        w.body_chars = v;
+    }
     for (name, slot) in [
         ("GK_TITLE", &mut w.title),
         ("GK_TB", &mut w.title_bigram),

@@ -28,7 +28,7 @@ use crate::taxonomy::SOURCE_CLASSIFIER;
 use crate::{Document, Error};
 
 /// Body characters looked at (the start of a page says what it is).
-pub const BODY_CHARS: usize = 600;
+pub const BODY_CHARS: usize = 250;
 /// Below this confidence a classification is reported for review.
 pub const LOW_CONFIDENCE: f32 = 0.5;
 /// File name of a generation's classifier.
@@ -55,6 +55,8 @@ pub struct FeatureWeights {
     pub publisher_word: f32,
     /// `b:` body words (times `1 + ln count`).
     pub body: f32,
+    /// Body characters looked at (the start of a page says what it is).
+    pub body_chars: usize,
 }
 
 impl Default for FeatureWeights {
@@ -66,6 +68,7 @@ impl Default for FeatureWeights {
             publisher: 2.0,
             publisher_word: 0.7,
             body: 0.1,
+            body_chars: BODY_CHARS,
         }
     }
 }
@@ -191,7 +194,7 @@ pub fn features_with(
         }
     }
     if w.body > 0.0 {
-        let head: String = body.chars().take(BODY_CHARS).collect();
+        let head: String = body.chars().take(w.body_chars).collect();
         let mut counts: HashMap<String, u32> = HashMap::new();
         for term in analyzer.terms(TermStream::Precise, &head) {
             if is_feature_term(&term) {
@@ -507,7 +510,7 @@ pub fn train_from_index(
     let mut examples = Vec::new();
     searcher.for_each_document(|doc| {
         if is_structural(&doc) {
-            if seen % stride == 0
+            if seen.is_multiple_of(stride)
                 && let Some(class) = class_of(&doc)
             {
                 examples.push((document_features(analyzer, &doc), class));
