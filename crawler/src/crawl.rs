@@ -60,6 +60,8 @@ pub struct CrawlSummary {
     pub attachments: u64,
     pub attachments_with_text: u64,
     pub failed: std::collections::BTreeMap<String, u64>,
+    /// Documents of the crawled hosts this (finished) run no longer found.
+    pub gone: Vec<String>,
     pub finished: bool,
     pub seconds: f64,
 }
@@ -368,6 +370,8 @@ impl Crawler {
         let finished = ctx.frontier.is_empty() && !budget_hit && !self.stop.load(Ordering::Relaxed);
         self.state.resolve_aliases()?;
         if finished {
+            let hosts: Vec<String> = seed_hosts.iter().cloned().collect();
+            summary.gone = self.state.mark_gone(run, &hosts)?;
             self.state.finish_run(run)?;
         }
         summary.finished = finished;

@@ -51,7 +51,8 @@ CREATE TABLE IF NOT EXISTS documents (
     url TEXT NOT NULL,
     content_hash TEXT NOT NULL,
     json TEXT NOT NULL,
-    updated_run INTEGER NOT NULL
+    updated_run INTEGER NOT NULL,
+    gone_run INTEGER                -- set when a finished run no longer found it
 );
 CREATE TABLE IF NOT EXISTS aliases (
     url TEXT PRIMARY KEY,
@@ -106,6 +107,8 @@ impl State {
         let conn = Connection::open(path)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         conn.execute_batch(SCHEMA)?;
+        // State files from before `gone_run` existed.
+        let _ = conn.execute("ALTER TABLE documents ADD COLUMN gone_run INTEGER", []);
         Ok(State { conn })
     }
 
@@ -204,7 +207,7 @@ impl State {
         }
         let mut stmt = self
             .conn
-            .prepare("SELECT id, url, json FROM documents ORDER BY id")?;
+            .prepare("SELECT id, url, json FROM documents WHERE gone_run IS NULL ORDER BY id")?;
         let rows = stmt.query_map([], |r| {
             Ok((
                 r.get::<_, String>(0)?,
@@ -258,6 +261,74 @@ impl State {
     pub fn fetch_counts(&self) -> Result<Vec<(String, i64)>, rusqlite::Error> {
         let mut stmt = self.conn.prepare("SELECT url, fetches FROM urls")?;
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        rows.collect()
+    }
+
+    /// After a finished run: marks documents of the crawled hosts that the
+    /// run no longer reached as gone, and returns their ids (for deletion
+    /// from the index). A document whose page failed transiently (5xx,
+    /// network, timeout) is kept. If more than half of a host's documents
+    /// would go, nothing is marked: that is an outage or a block, not
+    /// unpublishing.
+    pub fn mark_gone(
+        &mut self,
+        run: i64,
+        hosts: &[String],
+    ) -> Result<Vec<String>, rusqlite::Error> {
+        let tx = self.conn.transaction()?;
+        let mut gone = Vec::new();
+        let mut total = 0usize;
+        {
+            let mut stmt = tx.prepare(
+                "SELECT d.id, d.url,
+                    EXISTS (SELECT 1 FROM urls u WHERE u.doc_id = d.id AND u.run = ?1
+                            AND (u.outcome IN ('article', 'not-modified')
+                                 OR u.outcome LIKE 'failed:http-5%' OR u.outcome IN ('failed:network', 'failed:timeout', 'failed:http-429')))
+                 FROM documents d WHERE d.gone_run IS NULL",
+            )?;
+            let rows = stmt.query_map([run], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, bool>(2)?,
+                ))
+            })?;
+            for row in rows {
+                let (id, url, live) = row?;
+                let on_hosts = url::Url::parse(&url)
+                    .is_ok_and(|u| hosts.contains(&crate::url_norm::host_key(&u)));
+                if on_hosts {
+                    total += 1;
+                    if !live {
+                        gone.push(id);
+                    }
+                }
+            }
+        }
+        if gone.len() * 2 > total {
+            tracing::warn!(
+                gone = gone.len(),
+                total,
+                "most documents not found this run: not marking them gone"
+            );
+            return Ok(Vec::new());
+        }
+        for id in &gone {
+            tx.execute(
+                "UPDATE documents SET gone_run = ?2 WHERE id = ?1",
+                params![id, run],
+            )?;
+        }
+        tx.commit()?;
+        Ok(gone)
+    }
+
+    /// Documents marked gone by `run`.
+    pub fn gone_in_run(&self, run: i64) -> Result<Vec<String>, rusqlite::Error> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id FROM documents WHERE gone_run = ?1 ORDER BY id")?;
+        let rows = stmt.query_map([run], |r| r.get(0))?;
         rows.collect()
     }
 
@@ -450,6 +521,10 @@ impl Tx<'_> {
             )
             .optional()?;
         let json = serde_json::to_string(doc).unwrap_or_default();
+        self.tx.execute(
+            "UPDATE documents SET gone_run = NULL WHERE id = ?1 AND gone_run IS NOT NULL",
+            [&doc.id],
+        )?;
         let result = match existing {
             None => {
                 self.tx.execute(

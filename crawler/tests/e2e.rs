@@ -68,6 +68,20 @@ fn run_style(style: &str) {
     );
     let docs2 = state.documents().expect("docs");
     assert_eq!(docs2.len(), docs.len());
+    assert!(again.gone.is_empty(), "{again:?}");
+
+    // An article taken down (404 now) is gone after the next full crawl.
+    let victim = truth
+        .iter()
+        .find(|t| t.kind == "article")
+        .expect("an article");
+    std::fs::remove_file(site.join("site").join(victim.url.trim_start_matches('/')))
+        .expect("remove");
+    let third = crawl(&data, config(&server.base));
+    assert_eq!(third.gone.len(), 1, "{third:?}");
+    let docs3 = state.documents().expect("docs");
+    assert_eq!(docs3.len(), docs.len() - 1);
+    assert!(docs3.iter().all(|d| !d.url.ends_with(&victim.url)));
     let _ = url_norm::normalize;
 }
 

@@ -157,6 +157,10 @@ pub fn run(args: CrawlArgs) -> anyhow::Result<ExitCode> {
         let handle = dir.open_or_create_current(dir.analyzer()?)?;
         let mut writer = DocumentWriter::open(handle, 0)?;
         writer.upsert_all(docs)?;
+        // Documents the portal no longer publishes leave the index.
+        for id in &summary.gone {
+            writer.delete(id);
+        }
         let stats = writer.finish()?;
         eprintln!(
             "indexed: {} added, {} updated, {} unchanged",
@@ -186,7 +190,7 @@ fn print_summary(s: &CrawlSummary) {
     eprintln!(
         "crawl {}{}: {} fetched in {:.1}s ({:.0} pages/s): {} new, {} changed, {} unchanged ({} not modified), \
          {} aliases; {} lists, {} soft 404s, {} other pages, {} redirects; {} blocked by robots.txt, \
-         {} trap-limited; attachments {} ({} with text); failed: {}{}",
+         {} trap-limited; attachments {} ({} with text); {} gone; failed: {}{}",
         s.run,
         if s.resumed { " (resumed)" } else { "" },
         s.fetched,
@@ -205,6 +209,7 @@ fn print_summary(s: &CrawlSummary) {
         s.trap_limited,
         s.attachments,
         s.attachments_with_text,
+        s.gone.len(),
         failed,
         if s.finished {
             ""
