@@ -762,8 +762,11 @@ fn record(
         PageOutcome::NotModified => {
             summary.fetched += 1;
             summary.not_modified += 1;
-            summary.unchanged += 1;
-            if let Some(l) = tx.links_of(&item.key)? {
+            let (links, doc_id) = tx.links_of(&item.key)?;
+            if doc_id.is_some() {
+                summary.unchanged += 1;
+            }
+            if let Some(l) = links {
                 links_to_add = serde_json::from_str(&l).unwrap_or_default();
             }
             tx.done(

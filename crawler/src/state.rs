@@ -482,13 +482,17 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// Stored outlinks of a URL (for a 304 revisit).
-    pub fn links_of(&self, key: &str) -> Result<Option<String>, rusqlite::Error> {
+    /// Stored outlinks and document id of a URL (for a 304 revisit).
+    pub fn links_of(&self, key: &str) -> Result<(Option<String>, Option<String>), rusqlite::Error> {
         Ok(self
             .tx
-            .query_row("SELECT links FROM urls WHERE key = ?1", [key], |r| r.get(0))
+            .query_row(
+                "SELECT links, doc_id FROM urls WHERE key = ?1",
+                [key],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
             .optional()?
-            .flatten())
+            .unwrap_or((None, None)))
     }
 
     /// Remembers that `from_url` (a redirect or a mirror) stands for the page at `to_key`.
