@@ -43,7 +43,7 @@ fn text(v: &serde_json::Value, key: &str) -> String {
 #[test]
 fn classifier_cross_validation_meets_the_quality_gate() {
     let mut docs = fixture_docs();
-    docs.sort_by(|a, b| text(a, "id").cmp(&text(b, "id")));
+    docs.sort_by_key(|a| text(a, "id"));
     let analyzer = Analyzer::new();
     let vectors: Vec<FeatureVector> = docs
         .iter()
