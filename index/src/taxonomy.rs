@@ -509,7 +509,7 @@ mod tests {
                 ..Default::default()
             })
             .unwrap();
-        assert_eq!((a.category, a.kind()), (None, KIND_NEWS));
+        assert_eq!((a.category.clone(), a.kind()), (None, KIND_NEWS));
         let a = t
             .assign(&CategoryHints {
                 url: "https://x.gov.cn/xxgk/sgjf/a.html?x=1",
