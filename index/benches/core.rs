@@ -20,7 +20,12 @@ fn cpu_seconds() -> f64 {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
     let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
     let fields: Vec<&str> = after.split_whitespace().collect();
-    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
     (ticks(11) + ticks(12)) / 100.0
 }
 
@@ -39,7 +44,11 @@ fn dir_size(path: &std::path::Path) -> u64 {
     if let Ok(entries) = std::fs::read_dir(path) {
         for e in entries.flatten() {
             let p = e.path();
-            total += if p.is_dir() { dir_size(&p) } else { e.metadata().map_or(0, |m| m.len()) };
+            total += if p.is_dir() {
+                dir_size(&p)
+            } else {
+                e.metadata().map_or(0, |m| m.len())
+            };
         }
     }
     total
@@ -54,6 +63,10 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 }
 
 fn main() {
+    // tantivy's SnippetGenerator (the baseline below) panics on some texts; count, don't print.
+    std::panic::set_hook(Box::new(|_| {
+        PANICS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }));
     let path = std::env::args()
         .skip(1)
         .find(|a| !a.starts_with("--"))
@@ -65,14 +78,28 @@ fn main() {
         .map_while(Result::ok)
         .filter_map(|l| serde_json::from_str::<Document>(&l).ok())
         .filter_map(|d| d.validate().ok())
+        .take(
+            std::env::var("GONGKAI_BENCH_DOCS")
+                .ok()
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(usize::MAX),
+        )
         .collect();
     let text_bytes: usize = docs.iter().map(|d| d.title.len() + d.body.len()).sum();
     let mb = text_bytes as f64 / 1e6;
-    println!("corpus: {} documents, {:.1} MB of title+body text", docs.len(), mb);
+    println!(
+        "corpus: {} documents, {:.1} MB of title+body text",
+        docs.len(),
+        mb
+    );
 
+    let index_only = std::env::var_os("GONGKAI_BENCH_INDEX_ONLY").is_some();
     // Baseline: jieba cut_for_search alone over the same text, 2 threads.
     let jieba = Jieba::new();
     let (wall, cpu) = timed(|| {
+        if index_only {
+            return;
+        }
         std::thread::scope(|s| {
             for half in docs.chunks(docs.len().div_ceil(2)) {
                 let jieba = &jieba;
@@ -93,12 +120,45 @@ fn main() {
         mb / cpu
     );
 
+    // Where indexing time goes: analysis alone, then building tantivy documents, one thread.
+    let analyzer = std::sync::Arc::new(gongkai_index::Analyzer::new());
+    let sample = &docs[..docs.len().min(5_000)];
+    let sample_mb = sample
+        .iter()
+        .map(|d| d.title.len() + d.body.len())
+        .sum::<usize>() as f64
+        / 1e6;
+    let (_, cpu) = timed(|| {
+        for d in sample {
+            std::hint::black_box(analyzer.analyze(&d.body));
+            std::hint::black_box(analyzer.analyze(&d.title));
+        }
+    });
+    println!(
+        "analysis alone (1 thread, {} docs): {:.1} MB per CPU-second",
+        sample.len(),
+        sample_mb / cpu
+    );
+    let (schema_fields, fields) = gongkai_index::schema::build_schema();
+    drop(schema_fields);
+    let (_, cpu) = timed(|| {
+        for d in sample {
+            std::hint::black_box(gongkai_index::schema::to_tantivy(d, &fields));
+        }
+    });
+    println!(
+        "tantivy document without analysis (1 thread): {:.1} MB per CPU-second",
+        sample_mb / cpu
+    );
+
     // gongkai indexing: normalisation + one segmentation + three streams + IndexWriter.
     let tmp = tempfile::tempdir().expect("tempdir");
     let data = DataDir::new(tmp.path());
     let rss_before = peak_rss_mb();
     let (wall, cpu) = timed(|| {
-        let handle = data.open_or_create_current(data.analyzer().expect("analyzer")).expect("index");
+        let handle = data
+            .open_or_create_current(data.analyzer().expect("analyzer"))
+            .expect("index");
         let mut writer = DocumentWriter::open(handle, 2).expect("writer");
         for chunk in docs.chunks(4096) {
             writer.upsert_all(chunk.to_vec()).expect("upsert");
@@ -121,15 +181,27 @@ fn main() {
         rss_before
     );
 
+    if std::env::var_os("GONGKAI_BENCH_INDEX_ONLY").is_some() {
+        return;
+    }
     // Cold start: open the data directory (dictionary, index) and answer one query.
     let started = Instant::now();
     let analyzer = data.analyzer().expect("analyzer");
     let handle = data.open_current(analyzer).expect("open");
     let searcher = Searcher::new(handle.clone()).expect("searcher");
     let first = searcher
-        .search(&SearchRequest { query: "觀光".into(), limit: 10, snippets: true, ..Default::default() })
+        .search(&SearchRequest {
+            query: "觀光".into(),
+            limit: 10,
+            snippets: true,
+            ..Default::default()
+        })
         .expect("search");
-    println!("cold start to first answer: {:.0} ms ({} hits)", started.elapsed().as_secs_f64() * 1000.0, first.total);
+    println!(
+        "cold start to first answer: {:.0} ms ({} hits)",
+        started.elapsed().as_secs_f64() * 1000.0,
+        first.total
+    );
 
     // Queries: deterministic, from the corpus's own titles (words, pairs, phrases, 简体 forms).
     let queries = make_queries(&docs, &handle.analyzer, 1000);
@@ -139,12 +211,22 @@ fn main() {
     let mut totals = 0u64;
     for round in 0..2 {
         for q in &queries {
-            let request = SearchRequest { query: q.clone(), limit: 10, snippets: true, ..Default::default() };
+            let request = SearchRequest {
+                query: q.clone(),
+                limit: 10,
+                snippets: true,
+                ..Default::default()
+            };
             let t = Instant::now();
             let r = searcher.search(&request).expect("search");
             let ms = t.elapsed().as_secs_f64() * 1000.0;
             let t = Instant::now();
-            let _ = searcher.search(&SearchRequest { snippets: false, ..request.clone() }).expect("search");
+            let _ = searcher
+                .search(&SearchRequest {
+                    snippets: false,
+                    ..request.clone()
+                })
+                .expect("search");
             let ms_plain = t.elapsed().as_secs_f64() * 1000.0;
             if round == 1 {
                 with_snippets.push(ms);
@@ -160,16 +242,25 @@ fn main() {
         let Ok(parsed) = parse(q) else { continue };
         let query = builder.build(&parsed, false);
         let r = searcher
-            .search(&SearchRequest { query: q.clone(), limit: 10, snippets: false, ..Default::default() })
+            .search(&SearchRequest {
+                query: q.clone(),
+                limit: 10,
+                snippets: false,
+                ..Default::default()
+            })
             .expect("search");
         let t = Instant::now();
-        if let Ok(mut generator) =
-            tantivy::snippet::SnippetGenerator::create(&tantivy_searcher, &*query, handle.fields.body[0])
-        {
+        if let Ok(mut generator) = tantivy::snippet::SnippetGenerator::create(
+            &tantivy_searcher,
+            &*query,
+            handle.fields.body[0],
+        ) {
             generator.set_max_num_chars(360);
             for hit in &r.hits {
                 if let Ok(Some(doc)) = searcher.get(&hit.id) {
-                    let snippet = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| generator.snippet(&doc.body)));
+                    let snippet = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        generator.snippet(&doc.body)
+                    }));
                     std::hint::black_box(snippet.is_ok());
                 }
             }
@@ -193,8 +284,14 @@ fn main() {
         percentile(&naive, 0.5),
         percentile(&naive, 0.99)
     );
+    println!(
+        "baseline SnippetGenerator panics: {} (offsets that are not char boundaries)",
+        PANICS.load(std::sync::atomic::Ordering::Relaxed)
+    );
     println!("peak RSS at end: {:.0} MB", peak_rss_mb());
 }
+
+static PANICS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 fn timed(f: impl FnOnce()) -> (Duration, f64) {
     let cpu = cpu_seconds();
@@ -218,7 +315,9 @@ fn make_queries(docs: &[Document], analyzer: &gongkai_index::Analyzer, n: usize)
             let q = match i % 4 {
                 0 => words[0].clone(),
                 1 if words.len() > 1 => format!("{} {}", words[0], words[1]),
-                2 if words.len() > 1 => format!("{}{}", words[words.len() - 2], words[words.len() - 1]),
+                2 if words.len() > 1 => {
+                    format!("{}{}", words[words.len() - 2], words[words.len() - 1])
+                }
                 _ => words[words.len() / 2].clone(),
             };
             out.push(q);

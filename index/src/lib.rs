@@ -25,6 +25,6 @@ pub mod search;
 pub mod snippet;
 
 pub use search::{SearchRequest, SearchResponse, Searcher, Sort};
-pub mod segmentation_score;
 pub mod generation;
 pub mod migration;
+pub mod segmentation_score;

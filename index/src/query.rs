@@ -274,7 +274,16 @@ impl<'a> QueryBuilder<'a> {
                 if words.len() > 1 {
                     let clauses = words
                         .iter()
-                        .map(|w| (Occur::Should, term_query(field(TermStream::Search), w)))
+                        .map(|w| {
+                            (
+                                Occur::Should,
+                                word_query(
+                                    field(TermStream::Precise),
+                                    field(TermStream::Search),
+                                    w,
+                                ),
+                            )
+                        })
                         .collect::<Vec<_>>();
                     // Most words must be there, not just any one of them.
                     let required = words.len().div_ceil(2);
@@ -311,6 +320,14 @@ impl<'a> QueryBuilder<'a> {
         }
         (!should.is_empty()).then(|| Box::new(BooleanQuery::new(should)) as Box<dyn Query>)
     }
+}
+
+/// A word as a whole word (precise field) or as a sub-word (search field).
+fn word_query(precise: Field, search: Field, word: &str) -> Box<dyn Query> {
+    Box::new(BooleanQuery::new(vec![
+        (Occur::Should, term_query(precise, word)),
+        (Occur::Should, term_query(search, word)),
+    ]))
 }
 
 fn term_query(field: Field, text: &str) -> Box<dyn Query> {

@@ -3,23 +3,19 @@
 //!
 //! The whole document is stored once, as JSON in `stored`, so that export and
 //! results return exactly what was indexed. Text is indexed three ways per
-//! part (title, body) from one analysis pass, as pre-tokenized values; the
-//! fields still name the analyzer's tokenizers so that tantivy-side
-//! tokenization (if anything asks for it) runs the same chain.
-
-use std::sync::Arc;
+//! part (title, body) by the analyzer's tokenizers, which tantivy runs in its
+//! indexing threads (the precise and search fields share one jieba pass; see
+//! `analysis::tokenizer`). Pre-tokenized values were tried first and measured
+//! five times slower: tantivy serialises every pre-tokenized value to JSON
+//! inside the document and parses it back.
 
 use tantivy::schema::{
     DateOptions, DateTimePrecision, FAST, Field, INDEXED, IndexRecordOption, STORED, STRING,
     Schema, TextFieldIndexing, TextOptions,
 };
-use tantivy::tokenizer::PreTokenizedString;
 use tantivy::{DateTime, TantivyDocument};
 
-use crate::analysis::{
-    Analysis, Analyzer, BIGRAM_TOKENIZER, PRECISE_TOKENIZER, SEARCH_TOKENIZER, TermStream,
-    normalize,
-};
+use crate::analysis::{BIGRAM_TOKENIZER, PRECISE_TOKENIZER, SEARCH_TOKENIZER, TermStream};
 use crate::doc_number::{stored_doc_number_key, stored_index_number_key};
 use crate::document::Document;
 
@@ -72,11 +68,20 @@ impl Fields {
 pub fn build_schema() -> (Schema, Fields) {
     let mut builder = Schema::builder();
     let raw_fast = STRING | FAST;
+    // The search stream is only ever queried term by term (its sub-words
+    // share their word's position, so phrases belong to the precise and
+    // bigram streams): it needs no positions, which saves a third of the
+    // position data.
     let text = |tokenizer: &str| {
+        let record = if tokenizer == SEARCH_TOKENIZER {
+            IndexRecordOption::WithFreqs
+        } else {
+            IndexRecordOption::WithFreqsAndPositions
+        };
         TextOptions::default().set_indexing_options(
             TextFieldIndexing::default()
                 .set_tokenizer(tokenizer)
-                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+                .set_index_option(record),
         )
     };
     let id = builder.add_text_field("id", raw_fast.clone());
@@ -123,9 +128,9 @@ pub fn build_schema() -> (Schema, Fields) {
     (builder.build(), fields)
 }
 
-/// Turns a validated document into a tantivy document: one analysis pass
-/// per part, three streams each.
-pub fn to_tantivy(doc: &Document, fields: &Fields, analyzer: &Arc<Analyzer>) -> TantivyDocument {
+/// Turns a validated document into a tantivy document (analysis happens
+/// when tantivy indexes it).
+pub fn to_tantivy(doc: &Document, fields: &Fields) -> TantivyDocument {
     let mut out = TantivyDocument::default();
     out.add_text(fields.id, &doc.id);
     if !doc.url.is_empty() {
@@ -139,27 +144,15 @@ pub fn to_tantivy(doc: &Document, fields: &Fields, analyzer: &Arc<Analyzer>) -> 
         serde_json::to_string(doc).unwrap_or_default(),
     );
 
-    let mut title = Analysis::default();
-    analyzer.analyze_normalized(&normalize(&doc.title), &mut title);
-    let mut body = Analysis::default();
-    analyzer.analyze_normalized(&normalize(&doc.body), &mut body);
-    if !doc.attachment_text.is_empty() {
-        analyzer.analyze_normalized(&normalize(&doc.attachment_text), &mut body);
+    // tantivy's indexing threads run the analyzer through the fields'
+    // tokenizers; the attachment text is a second value of the body fields.
+    for field in fields.title {
+        out.add_text(field, &doc.title);
     }
-    for (analysis, part) in [(title, &fields.title), (body, &fields.body)] {
-        let Analysis {
-            precise,
-            search,
-            bigram,
-        } = analysis;
-        for (field, tokens) in part.iter().zip([precise, search, bigram]) {
-            out.add_pre_tokenized_text(
-                *field,
-                PreTokenizedString {
-                    text: String::new(),
-                    tokens,
-                },
-            );
+    for field in fields.body {
+        out.add_text(field, &doc.body);
+        if !doc.attachment_text.is_empty() {
+            out.add_text(field, &doc.attachment_text);
         }
     }
 
@@ -172,7 +165,11 @@ pub fn to_tantivy(doc: &Document, fields: &Fields, analyzer: &Arc<Analyzer>) -> 
     // News has no category; it is filed under 新闻 so the category filter
     // and facet (which name news 新闻) find it.
     let is_news = doc.category.is_none() && doc.kind.as_deref() == Some(crate::category::KIND_NEWS);
-    let category = if is_news { Some(crate::category::KIND_NEWS) } else { doc.category.as_deref() };
+    let category = if is_news {
+        Some(crate::category::KIND_NEWS)
+    } else {
+        doc.category.as_deref()
+    };
     out.add_text(fields.category, category.unwrap_or(""));
     out.add_text(
         fields.category_source,

@@ -1,16 +1,12 @@
 //! Writing documents: upsert by id, skipping documents whose content did not
-//! change, with analysis spread over worker threads.
-//!
-//! Analysis (normalisation + jieba) is most of the cost of indexing, and
-//! tantivy's own indexing threads only see pre-tokenized values; so the
-//! caller's documents are analysed on `threads` workers that each feed the
-//! shared `IndexWriter` directly.
+//! change. Analysis (normalisation + jieba, most of the cost) runs in
+//! tantivy's indexing threads, one per core by default, through the
+//! analyzer's tokenizers.
 
 use std::collections::HashMap;
-use std::sync::mpsc;
 
 use tantivy::columnar::StrColumn;
-use tantivy::{IndexWriter, TantivyDocument, Term};
+use tantivy::{IndexWriter, Term};
 
 use crate::Error;
 use crate::document::Document;
@@ -57,15 +53,14 @@ pub struct DocumentWriter {
     writer: IndexWriter,
     /// id → content hash of every document in the index (plus this session's).
     known: HashMap<String, String>,
-    threads: usize,
     stats: WriteStats,
 }
 
 /// Memory tantivy may use for its indexing buffers.
-const WRITER_MEMORY: usize = 256 * 1024 * 1024;
+const WRITER_MEMORY: usize = 512 * 1024 * 1024;
 
 impl DocumentWriter {
-    /// Opens a writer; `threads` analysis workers (0 = all cores).
+    /// Opens a writer with `threads` indexing (and analysis) threads (0 = all cores).
     pub fn open(handle: IndexHandle, threads: usize) -> Result<Self, Error> {
         let threads = if threads == 0 {
             std::thread::available_parallelism().map_or(1, |n| n.get())
@@ -80,7 +75,6 @@ impl DocumentWriter {
             handle,
             writer,
             known,
-            threads,
             stats: WriteStats::default(),
         })
     }
@@ -118,10 +112,12 @@ impl DocumentWriter {
             outcomes.push(outcome);
             if outcome != Upsert::Unchanged {
                 self.known.insert(doc.id.clone(), doc.content_hash.clone());
-                to_write.push(doc);
+                // Only a known id has an older version to delete; deleting
+                // by term for every new document costs a lookup per segment.
+                to_write.push((doc, outcome == Upsert::Updated));
             }
         }
-        self.write_parallel(to_write)?;
+        self.write_all(to_write)?;
         Ok(outcomes)
     }
 
@@ -134,53 +130,16 @@ impl DocumentWriter {
         }
     }
 
-    fn write_parallel(&self, docs: Vec<Document>) -> Result<(), Error> {
-        if docs.is_empty() {
-            return Ok(());
-        }
+    fn write_all(&self, docs: Vec<(Document, bool)>) -> Result<(), Error> {
         let fields = &self.handle.fields;
-        let analyzer = &self.handle.analyzer;
-        let writer = &self.writer;
-        let write_one = |doc: &Document| -> Result<(), Error> {
-            let tdoc: TantivyDocument = to_tantivy(doc, fields, analyzer);
-            writer.delete_term(Term::from_field_text(fields.id, &doc.id));
-            writer.add_document(tdoc)?;
-            Ok(())
-        };
-        if self.threads <= 1 || docs.len() < 4 {
-            return docs.iter().try_for_each(write_one);
+        for (doc, replaces) in docs {
+            if replaces {
+                self.writer
+                    .delete_term(Term::from_field_text(fields.id, &doc.id));
+            }
+            self.writer.add_document(to_tantivy(&doc, fields))?;
         }
-        // Documents with the same id must keep their order: route by id.
-        let (senders, receivers): (Vec<_>, Vec<_>) = (0..self.threads)
-            .map(|_| mpsc::sync_channel::<Document>(64))
-            .unzip();
-        std::thread::scope(|scope| -> Result<(), Error> {
-            let workers: Vec<_> = receivers
-                .into_iter()
-                .map(|rx| {
-                    scope.spawn(move || -> Result<(), Error> {
-                        for doc in rx {
-                            write_one(&doc)?;
-                        }
-                        Ok(())
-                    })
-                })
-                .collect();
-            for doc in docs {
-                let slot =
-                    (xxhash_rust::xxh3::xxh3_64(doc.id.as_bytes()) % senders.len() as u64) as usize;
-                if senders[slot].send(doc).is_err() {
-                    break; // the worker failed; its error is reported below
-                }
-            }
-            drop(senders);
-            for worker in workers {
-                worker
-                    .join()
-                    .map_err(|_| Error::InvalidDocument("analysis worker panicked".into()))??;
-            }
-            Ok(())
-        })
+        Ok(())
     }
 
     /// Makes everything written so far durable and visible to new readers.

@@ -27,7 +27,6 @@ use std::path::Path;
 
 use jieba_rs::Jieba;
 pub use normalize::{Normalized, normalize};
-use tantivy::tokenizer::Token;
 pub use tokenizer::{BIGRAM_TOKENIZER, PRECISE_TOKENIZER, SEARCH_TOKENIZER, register_tokenizers};
 
 use crate::Error;
@@ -64,25 +63,46 @@ impl TermStream {
     }
 }
 
-/// The three term streams of one text.
+/// A term of one stream: a byte range of the normalised text and its position.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    /// Byte offset in the normalised text where the term starts.
+    pub start: u32,
+    /// Byte offset where it ends.
+    pub end: u32,
+    /// Ordinal position (sub-words share their word's).
+    pub position: u32,
+}
+
+/// The three term streams of one text, as spans of its normalised form:
+/// no allocation per term, the term text is a slice of `text`.
 #[derive(Debug, Default, Clone)]
 pub struct Analysis {
+    /// The normalised text the spans point into.
+    pub text: String,
     /// Dictionary words.
-    pub precise: Vec<Token>,
+    pub precise: Vec<Span>,
     /// Words and sub-words.
-    pub search: Vec<Token>,
+    pub search: Vec<Span>,
     /// Bigrams and alphanumeric runs.
-    pub bigram: Vec<Token>,
+    pub bigram: Vec<Span>,
 }
 
 impl Analysis {
-    /// The stream of one kind.
-    pub fn stream(&self, kind: TermStream) -> &[Token] {
+    /// The spans of one stream.
+    pub fn stream(&self, kind: TermStream) -> &[Span] {
         match kind {
             TermStream::Precise => &self.precise,
             TermStream::Search => &self.search,
             TermStream::Bigram => &self.bigram,
         }
+    }
+
+    /// The terms of one stream, in order.
+    pub fn terms(&self, kind: TermStream) -> impl Iterator<Item = &str> {
+        self.stream(kind)
+            .iter()
+            .map(|s| &self.text[s.start as usize..s.end as usize])
     }
 }
 
@@ -152,31 +172,37 @@ impl Analyzer {
 
     /// Normalises and analyses `text` into all three streams.
     pub fn analyze(&self, text: &str) -> Analysis {
-        let mut analysis = Analysis::default();
-        self.analyze_normalized(&normalize(text), &mut analysis);
+        let mut analysis = Analysis {
+            text: normalize(text),
+            ..Default::default()
+        };
+        let mut sub_words = Vec::new();
+        self.words(&analysis.text, &mut analysis.precise, &mut sub_words);
+        analysis.search = search_stream(&analysis.precise, &sub_words);
+        push_bigrams(&analysis.text, &mut analysis.bigram);
         analysis
     }
 
-    /// Analyses already-normalised text, appending to `out`; positions
-    /// continue from what `out` already holds, so several values of one field
-    /// (a body and its attachments) form one stream.
-    pub fn analyze_normalized(&self, normalized: &str, out: &mut Analysis) {
-        let precise_base = next_position(&out.precise);
-        let search_base = next_position(&out.search);
-        debug_assert_eq!(precise_base, search_base);
-        let mut position = precise_base;
+    /// The precise words and, separately, their sub-words (one jieba pass)
+    /// of normalised text. The search *field* indexes only the sub-words:
+    /// the words themselves are already in the precise field, and a query
+    /// looks in both, so storing them twice would only cost indexing time.
+    pub(crate) fn words(
+        &self,
+        normalized: &str,
+        precise: &mut Vec<Span>,
+        sub_words: &mut Vec<Span>,
+    ) {
+        let mut position = 0u32;
         for word in self.jieba.cut(normalized, false) {
             let text = word.word;
             if !is_term(text) {
                 continue;
             }
-            let token = make_token(text, word.byte_start, position);
-            self.push_sub_words(text, word.byte_start, position, &mut out.search);
-            out.search.push(token.clone());
-            out.precise.push(token);
+            self.push_sub_words(text, word.byte_start, position, sub_words);
+            precise.push(make_span(word.byte_start, word.byte_end, position));
             position += 1;
         }
-        push_bigrams(normalized, next_position(&out.bigram), &mut out.bigram);
     }
 
     /// The segmentation behind the precise stream, punctuation included
@@ -198,24 +224,28 @@ impl Analyzer {
         out
     }
 
-    /// Terms of one stream for `text`, as strings (for `gongkai analyze` and queries).
+    /// Terms of one stream for `text`, as strings (for `gongkai analyze` and
+    /// queries). The search stream is jieba's search mode: each word's
+    /// sub-words, then the word.
     pub fn terms(&self, kind: TermStream, text: &str) -> Vec<String> {
-        let normalized = normalize(text);
-        let mut analysis = Analysis::default();
+        let mut analysis = Analysis {
+            text: normalize(text),
+            ..Default::default()
+        };
         match kind {
-            TermStream::Bigram => push_bigrams(&normalized, 0, &mut analysis.bigram),
-            _ => self.analyze_normalized(&normalized, &mut analysis),
+            TermStream::Bigram => push_bigrams(&analysis.text, &mut analysis.bigram),
+            _ => {
+                let mut sub_words = Vec::new();
+                self.words(&analysis.text, &mut analysis.precise, &mut sub_words);
+                analysis.search = search_stream(&analysis.precise, &sub_words);
+            }
         }
-        analysis
-            .stream(kind)
-            .iter()
-            .map(|t| t.text.clone())
-            .collect()
+        analysis.terms(kind).map(str::to_string).collect()
     }
 
     /// Dictionary sub-words of a long word, and the parts of an alphanumeric
     /// compound (`wes-5.4` → `wes`), at the word's position.
-    fn push_sub_words(&self, word: &str, byte_start: usize, position: usize, out: &mut Vec<Token>) {
+    fn push_sub_words(&self, word: &str, byte_start: usize, position: u32, out: &mut Vec<Span>) {
         let boundaries: Vec<usize> = word
             .char_indices()
             .map(|(i, _)| i)
@@ -230,7 +260,11 @@ impl Analyzer {
                 for i in 0..=chars - len {
                     let gram = &word[boundaries[i]..boundaries[i + len]];
                     if self.jieba.has_word(gram) {
-                        out.push(make_token(gram, byte_start + boundaries[i], position));
+                        out.push(make_span(
+                            byte_start + boundaries[i],
+                            byte_start + boundaries[i] + gram.len(),
+                            position,
+                        ));
                     }
                 }
             }
@@ -238,7 +272,11 @@ impl Analyzer {
             let mut offset = 0;
             for part in word.split(|c: char| !c.is_ascii_alphanumeric()) {
                 if part.len() >= 2 && part.len() < word.len() {
-                    out.push(make_token(part, byte_start + offset, position));
+                    out.push(make_span(
+                        byte_start + offset,
+                        byte_start + offset + part.len(),
+                        position,
+                    ));
                 }
                 offset += part.len() + 1;
             }
@@ -246,17 +284,25 @@ impl Analyzer {
     }
 }
 
-fn next_position(tokens: &[Token]) -> usize {
-    tokens.last().map_or(0, |t| t.position + 1)
+/// Search mode: every word preceded by its sub-words (both in position order).
+fn search_stream(precise: &[Span], sub_words: &[Span]) -> Vec<Span> {
+    let mut out = Vec::with_capacity(precise.len() + sub_words.len());
+    let mut subs = sub_words.iter().peekable();
+    for word in precise {
+        while let Some(sub) = subs.next_if(|s| s.position <= word.position) {
+            out.push(*sub);
+        }
+        out.push(*word);
+    }
+    out.extend(subs);
+    out
 }
 
-fn make_token(text: &str, byte_start: usize, position: usize) -> Token {
-    Token {
-        offset_from: byte_start,
-        offset_to: byte_start + text.len(),
+fn make_span(start: usize, end: usize, position: u32) -> Span {
+    Span {
+        start: start as u32,
+        end: end as u32,
         position,
-        text: text.to_owned(),
-        position_length: 1,
     }
 }
 
@@ -274,7 +320,8 @@ fn is_term(word: &str) -> bool {
 }
 
 /// Character bigrams of CJK runs, whole alphanumeric runs.
-fn push_bigrams(normalized: &str, mut position: usize, out: &mut Vec<Token>) {
+fn push_bigrams(normalized: &str, out: &mut Vec<Span>) {
+    let mut position = 0u32;
     #[derive(PartialEq)]
     enum Class {
         Cjk,
@@ -305,7 +352,7 @@ fn push_bigrams(normalized: &str, mut position: usize, out: &mut Vec<Token>) {
                 }
                 let run = &normalized[start..end];
                 if run.len() <= MAX_TERM_BYTES {
-                    out.push(make_token(run, start, position));
+                    out.push(make_span(start, end, position));
                     position += 1;
                 }
             }
@@ -317,18 +364,14 @@ fn push_bigrams(normalized: &str, mut position: usize, out: &mut Vec<Token>) {
                         break;
                     }
                     let end = i + n.len_utf8();
-                    out.push(make_token(&normalized[prev.0..end], prev.0, position));
+                    out.push(make_span(prev.0, end, position));
                     position += 1;
                     emitted = true;
                     prev = (i, n);
                     chars.next();
                 }
                 if !emitted {
-                    out.push(make_token(
-                        &normalized[start..start + c.len_utf8()],
-                        start,
-                        position,
-                    ));
+                    out.push(make_span(start, start + c.len_utf8(), position));
                     position += 1;
                 }
             }
@@ -392,12 +435,19 @@ mod tests {
     #[test]
     fn search_stream_adds_sub_words_at_the_same_position() {
         let a = analyzer().analyze("中国农业发展银行");
-        let whole = a.precise.iter().find(|t| t.text.chars().count() > 2);
-        let nongye = a.search.iter().find(|t| t.text == "农业");
-        assert!(nongye.is_some(), "{:?}", a.search);
-        if let (Some(whole), Some(sub)) = (whole, nongye) {
-            assert!(a.precise.iter().all(|t| t.text != "农业") || whole.position == sub.position);
-        }
+        let text = |s: &Span| &a.text[s.start as usize..s.end as usize];
+        let whole = a
+            .precise
+            .iter()
+            .find(|s| text(s) == "农业发展银行")
+            .expect("whole word");
+        let sub = a
+            .search
+            .iter()
+            .find(|s| text(s) == "农业")
+            .expect("sub-word");
+        assert_eq!(whole.position, sub.position);
+        assert!(a.precise.iter().all(|s| text(s) != "农业"));
     }
 
     #[test]
@@ -407,15 +457,12 @@ mod tests {
     }
 
     #[test]
-    fn positions_are_ordinal_and_continue_across_values() {
-        let an = analyzer();
-        let mut a = Analysis::default();
-        an.analyze_normalized("技术学校", &mut a);
-        let first = a.precise.len();
-        an.analyze_normalized("学校", &mut a);
-        let positions: Vec<usize> = a.precise.iter().map(|t| t.position).collect();
-        assert_eq!(positions, (0..positions.len()).collect::<Vec<_>>());
-        assert!(first >= 1);
+    fn positions_are_ordinal() {
+        let a = analyzer().analyze("技术学校，招生。2020年");
+        for stream in [&a.precise, &a.bigram] {
+            let positions: Vec<u32> = stream.iter().map(|s| s.position).collect();
+            assert_eq!(positions, (0..positions.len() as u32).collect::<Vec<_>>());
+        }
     }
 
     #[test]

@@ -1,14 +1,27 @@
-//! The analyzer as tantivy tokenizers, so that anything in tantivy that
-//! tokenizes a field (query parsing, snippets, `gongkai analyze`) uses the
-//! same chain as indexing. The tokenizers share one [`Analyzer`] through an
-//! `Arc`: tantivy clones tokenizers on every query, and cloning jieba's
-//! dictionary each time would cost ≈ 20 ms.
+//! The analyzer as tantivy tokenizers. Indexing goes through them (in
+//! tantivy's own indexing threads), and so can anything else in tantivy
+//! that tokenizes a field, so every path runs the same chain.
+//!
+//! Two things keep this fast. The tokenizers share one [`Analyzer`] through an
+//! `Arc` (tantivy clones tokenizers per segment writer and query; cloning
+//! jieba's dictionary would cost ≈ 20 ms each time). And the precise and
+//! search fields of the same text share one jieba pass: whichever of the two
+//! tokenizes a text first leaves the other stream in a per-thread slot, which
+//! the second takes if it is asked for the same text next, as tantivy does
+//! when it indexes a document's fields in order.
+//!
+//! The search field's tokenizer yields only the sub-words (see
+//! [`Analyzer::words`]); queries look for a word in both fields.
+//!
+//! Token streams hold the normalised text and spans into it and fill one
+//! reusable [`Token`] as they advance: no allocation per term.
 
+use std::cell::RefCell;
 use std::sync::Arc;
 
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer, TokenizerManager};
 
-use super::{Analysis, Analyzer, TermStream, normalize, push_bigrams};
+use super::{Analyzer, Span, TermStream, normalize, push_bigrams};
 
 /// Registered name of the precise stream's tokenizer.
 pub const PRECISE_TOKENIZER: &str = "gongkai_precise";
@@ -24,47 +37,109 @@ pub struct StreamTokenizer {
     kind: TermStream,
 }
 
-/// Tokens of one text, replayed to tantivy.
-pub struct VecTokenStream {
-    tokens: Vec<Token>,
-    index: usize,
+/// The stream left over by the last jieba pass on this thread.
+struct Leftover {
+    /// The original text it was computed from.
+    source: String,
+    /// Which stream it is.
+    kind: TermStream,
+    /// The normalised text.
+    text: String,
+    /// Its spans.
+    spans: Vec<Span>,
+}
+
+thread_local! {
+    static LEFTOVER: RefCell<Option<Leftover>> = const { RefCell::new(None) };
+}
+
+/// Spans of one text, replayed to tantivy through one reusable token.
+pub struct SpanTokenStream {
+    text: String,
+    spans: Vec<Span>,
+    next: usize,
+    token: Token,
+}
+
+impl SpanTokenStream {
+    fn new(text: String, spans: Vec<Span>) -> Self {
+        SpanTokenStream {
+            text,
+            spans,
+            next: 0,
+            token: Token::default(),
+        }
+    }
 }
 
 impl Tokenizer for StreamTokenizer {
-    type TokenStream<'a> = VecTokenStream;
+    type TokenStream<'a> = SpanTokenStream;
 
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> VecTokenStream {
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> SpanTokenStream {
+        if self.kind == TermStream::Bigram {
+            let normalized = normalize(text);
+            let mut spans = Vec::new();
+            push_bigrams(&normalized, &mut spans);
+            return SpanTokenStream::new(normalized, spans);
+        }
+        let kind = self.kind;
+        let cached = LEFTOVER.with(|slot| {
+            let mut slot = slot.borrow_mut();
+            match slot.take() {
+                Some(left) if left.kind == kind && left.source == text => Some(left),
+                other => {
+                    *slot = other;
+                    None
+                }
+            }
+        });
+        if let Some(left) = cached {
+            return SpanTokenStream::new(left.text, left.spans);
+        }
         let normalized = normalize(text);
-        let mut analysis = Analysis::default();
-        match self.kind {
-            TermStream::Bigram => push_bigrams(&normalized, 0, &mut analysis.bigram),
-            _ => self.analyzer.analyze_normalized(&normalized, &mut analysis),
-        }
-        let tokens = match self.kind {
-            TermStream::Precise => analysis.precise,
-            TermStream::Search => analysis.search,
-            TermStream::Bigram => analysis.bigram,
+        let (mut precise, mut sub_words) = (Vec::new(), Vec::new());
+        self.analyzer
+            .words(&normalized, &mut precise, &mut sub_words);
+        let (mine, other, other_kind) = match kind {
+            TermStream::Precise => (precise, sub_words, TermStream::Search),
+            _ => (sub_words, precise, TermStream::Precise),
         };
-        VecTokenStream {
-            tokens,
-            index: usize::MAX,
-        }
+        LEFTOVER.with(|slot| {
+            *slot.borrow_mut() = Some(Leftover {
+                source: text.to_string(),
+                kind: other_kind,
+                text: normalized.clone(),
+                spans: other,
+            });
+        });
+        SpanTokenStream::new(normalized, mine)
     }
 }
 
-impl TokenStream for VecTokenStream {
+impl TokenStream for SpanTokenStream {
     fn advance(&mut self) -> bool {
-        self.index = self.index.wrapping_add(1);
-        self.index < self.tokens.len()
+        let Some(span) = self.spans.get(self.next) else {
+            return false;
+        };
+        self.next += 1;
+        let (start, end) = (span.start as usize, span.end as usize);
+        self.token.text.clear();
+        self.token
+            .text
+            .push_str(self.text.get(start..end).unwrap_or(""));
+        self.token.offset_from = start;
+        self.token.offset_to = end;
+        self.token.position = span.position as usize;
+        self.token.position_length = 1;
+        true
     }
 
     fn token(&self) -> &Token {
-        &self.tokens[self.index.min(self.tokens.len().saturating_sub(1))]
+        &self.token
     }
 
     fn token_mut(&mut self) -> &mut Token {
-        let i = self.index.min(self.tokens.len().saturating_sub(1));
-        &mut self.tokens[i]
+        &mut self.token
     }
 }
 
@@ -82,5 +157,70 @@ pub fn register_tokenizers(manager: &TokenizerManager, analyzer: &Arc<Analyzer>)
                 kind,
             },
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn collect(tokenizer: &mut StreamTokenizer, text: &str) -> Vec<(String, usize)> {
+        let mut stream = tokenizer.token_stream(text);
+        let mut out = Vec::new();
+        while stream.advance() {
+            out.push((stream.token().text.clone(), stream.token().position));
+        }
+        out
+    }
+
+    #[test]
+    fn tokenizers_give_the_analyzer_terms_whatever_the_order() {
+        let analyzer = Arc::new(Analyzer::new());
+        let mut precise = StreamTokenizer {
+            analyzer: Arc::clone(&analyzer),
+            kind: TermStream::Precise,
+        };
+        let mut search = StreamTokenizer {
+            analyzer: Arc::clone(&analyzer),
+            kind: TermStream::Search,
+        };
+        let texts = ["中国农业发展银行", "臺南市財政預算", "中国农业发展银行"];
+        for (i, text) in texts.iter().enumerate() {
+            // Alternate which field asks first, and ask twice, to exercise the slot.
+            let (a, b) = if i % 2 == 0 {
+                (&mut precise, &mut search)
+            } else {
+                (&mut search, &mut precise)
+            };
+            let first = collect(a, text);
+            let second = collect(b, text);
+            let again = collect(b, text);
+            assert_eq!(second, again, "{text}");
+            let expected = |kind| {
+                // The search field holds the search stream minus the words themselves.
+                let analysis = analyzer.analyze(text);
+                let spans: Vec<Span> = match kind {
+                    TermStream::Search => analysis
+                        .search
+                        .iter()
+                        .filter(|s| !analysis.precise.contains(s))
+                        .copied()
+                        .collect(),
+                    _ => analysis.precise.clone(),
+                };
+                spans
+                    .iter()
+                    .map(|s| analysis.text[s.start as usize..s.end as usize].to_string())
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(
+                first.iter().map(|t| t.0.clone()).collect::<Vec<_>>(),
+                expected(a.kind)
+            );
+            assert_eq!(
+                second.iter().map(|t| t.0.clone()).collect::<Vec<_>>(),
+                expected(b.kind)
+            );
+        }
     }
 }
