@@ -265,7 +265,7 @@ struct NaiveBayes {
 
 impl NaiveBayes {
     fn train<'a>(examples: impl Iterator<Item = (&'a Vec<String>, usize)>) -> Self {
-        let mut class_docs = vec![0f64; CLASSES];
+        let mut class_docs = [0f64; CLASSES];
         let mut class_words = vec![0f64; CLASSES];
         let mut counts: HashMap<String, Vec<f64>> = HashMap::new();
         for (words, c) in examples {

@@ -169,15 +169,15 @@ pub fn parse_date(text: &str) -> Option<Date> {
             }
         }
     }
-    if let Some(n) = current {
-        if count < 3 {
-            if count == 0 && digits == 8 {
-                numbers = [n / 10000, n / 100 % 100, n % 100];
-                count = 3;
-            } else {
-                numbers[count] = n;
-                count += 1;
-            }
+    if let Some(n) = current
+        && count < 3
+    {
+        if count == 0 && digits == 8 {
+            numbers = [n / 10000, n / 100 % 100, n % 100];
+            count = 3;
+        } else {
+            numbers[count] = n;
+            count += 1;
         }
     }
     if count != 3 || !(1900..=2200).contains(&numbers[0]) {

@@ -155,11 +155,11 @@ fn lex(query: &str) -> Vec<Lexeme> {
                 }
                 text.push(c);
                 chars.next();
-                if let Some(rest) = text.strip_suffix(':').or_else(|| text.strip_suffix('：')) {
-                    if matches!(rest, "title" | "标题" | "標題") {
-                        title_only = true;
-                        text.clear();
-                    }
+                if let Some(rest) = text.strip_suffix(':').or_else(|| text.strip_suffix('：'))
+                    && matches!(rest, "title" | "标题" | "標題")
+                {
+                    title_only = true;
+                    text.clear();
                 }
             }
         }
@@ -307,13 +307,12 @@ impl<'a> QueryBuilder<'a> {
             // A lone CJK character only exists inside bigrams: match those that start with it.
             if let [single] = bigrams.as_slice() {
                 let mut it = single.chars();
-                if let (Some(c), None) = (it.next(), it.next()) {
-                    if is_cjk(c) {
-                        let pattern = format!("{}.", regex::escape(single));
-                        if let Ok(q) = RegexQuery::from_pattern(&pattern, field(TermStream::Bigram))
-                        {
-                            should.push((Occur::Should, boosted(Box::new(q), 0.5 * weight)));
-                        }
+                if let (Some(c), None) = (it.next(), it.next())
+                    && is_cjk(c)
+                {
+                    let pattern = format!("{}.", regex::escape(single));
+                    if let Ok(q) = RegexQuery::from_pattern(&pattern, field(TermStream::Bigram)) {
+                        should.push((Occur::Should, boosted(Box::new(q), 0.5 * weight)));
                     }
                 }
             }

@@ -216,12 +216,12 @@ impl Searcher {
                 "offset + limit may not exceed {MAX_DEPTH}; narrow the search instead"
             )));
         }
-        if let (Some(from), Some(to)) = (request.from, request.to) {
-            if from > to {
-                return Err(Error::InvalidQuery(format!(
-                    "from ({from}) is after to ({to})"
-                )));
-            }
+        if let (Some(from), Some(to)) = (request.from, request.to)
+            && from > to
+        {
+            return Err(Error::InvalidQuery(format!(
+                "from ({from}) is after to ({to})"
+            )));
         }
         let parsed = parse(&request.query)?;
         let builder = QueryBuilder::new(&self.handle.fields, &self.handle.analyzer);
@@ -272,25 +272,17 @@ impl Searcher {
         let fields = &self.handle.fields;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, text)];
         if request.from.is_some() || request.to.is_some() {
-            let bound = |d: Option<Date>, end: bool| match d {
+            // Dates are indexed at midnight UTC, so both ends include their day.
+            let bound = |d: Option<Date>| match d {
                 None => Bound::Unbounded,
-                Some(d) => {
-                    let t = d.midnight().assume_utc();
-                    let dt = DateTime::from_utc(t);
-                    let term = Term::from_field_date(fields.published, dt);
-                    if end {
-                        Bound::Included(term)
-                    } else {
-                        Bound::Included(term)
-                    }
-                }
+                Some(d) => Bound::Included(Term::from_field_date(
+                    fields.published,
+                    DateTime::from_utc(d.midnight().assume_utc()),
+                )),
             };
             clauses.push((
                 Occur::Must,
-                Box::new(RangeQuery::new(
-                    bound(request.from, false),
-                    bound(request.to, true),
-                )),
+                Box::new(RangeQuery::new(bound(request.from), bound(request.to))),
             ));
         }
         if let Some(publisher) = request
@@ -474,10 +466,10 @@ impl Collector for SearchCollector {
         let mut allowed = vec![false; dict_len(&category)];
         if let Some(column) = &category {
             for name in &self.categories {
-                if let Ok(Some(ord)) = column.dictionary().term_ord(name.as_bytes()) {
-                    if let Some(slot) = allowed.get_mut(ord as usize) {
-                        *slot = true;
-                    }
+                if let Ok(Some(ord)) = column.dictionary().term_ord(name.as_bytes())
+                    && let Some(slot) = allowed.get_mut(ord as usize)
+                {
+                    *slot = true;
                 }
             }
         }
@@ -561,10 +553,10 @@ impl SegmentCollector for SegmentResults {
 
     fn collect(&mut self, doc: DocId, score: Score) {
         let category_ord = self.category.as_ref().and_then(|c| c.term_ords(doc).next());
-        if let Some(ord) = category_ord {
-            if let Some(count) = self.category_counts.get_mut(ord as usize) {
-                *count += 1;
-            }
+        if let Some(ord) = category_ord
+            && let Some(count) = self.category_counts.get_mut(ord as usize)
+        {
+            *count += 1;
         }
         if self.filtering
             && !category_ord.is_some_and(|o| self.allowed.get(o as usize).copied().unwrap_or(false))
@@ -576,10 +568,9 @@ impl SegmentCollector for SegmentResults {
             .publisher
             .as_ref()
             .and_then(|c| c.term_ords(doc).next())
+            && let Some(count) = self.publisher_counts.get_mut(ord as usize)
         {
-            if let Some(count) = self.publisher_counts.get_mut(ord as usize) {
-                *count += 1;
-            }
+            *count += 1;
         }
         if let Some(year) = self.year.as_ref().and_then(|c| c.first(doc)) {
             *self.year_counts.entry(year).or_default() += 1;
@@ -602,11 +593,11 @@ impl SegmentCollector for SegmentResults {
         };
         if self.heap.len() < self.keep {
             self.heap.push(Reverse(key));
-        } else if let Some(Reverse(worst)) = self.heap.peek() {
-            if key > *worst {
-                self.heap.pop();
-                self.heap.push(Reverse(key));
-            }
+        } else if let Some(Reverse(worst)) = self.heap.peek()
+            && key > *worst
+        {
+            self.heap.pop();
+            self.heap.push(Reverse(key));
         }
     }
 

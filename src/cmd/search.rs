@@ -50,7 +50,11 @@ pub fn run(args: SearchArgs) -> anyhow::Result<ExitCode> {
 
 /// Turns snippet HTML into terminal text: matches bold (or 【】 when piped).
 fn terminal_text(html: &str, color: bool) -> String {
-    let (open, close) = if color { ("\x1b[1;31m", "\x1b[0m") } else { ("【", "】") };
+    let (open, close) = if color {
+        ("\x1b[1;31m", "\x1b[0m")
+    } else {
+        ("【", "】")
+    };
     html.replace("<em>", open)
         .replace("</em>", close)
         .replace("&lt;", "<")
@@ -60,24 +64,45 @@ fn terminal_text(html: &str, color: bool) -> String {
         .replace("&amp;", "&")
 }
 
-fn print_table(out: &mut impl Write, response: &SearchResponse, color: bool) -> std::io::Result<()> {
+fn print_table(
+    out: &mut impl Write,
+    response: &SearchResponse,
+    color: bool,
+) -> std::io::Result<()> {
     writeln!(
         out,
         "{} results in {:.1} ms{}",
         response.total,
         response.took_ms,
-        if response.relaxed { " (no document has every word; showing documents with any)" } else { "" }
+        if response.relaxed {
+            " (no document has every word; showing documents with any)"
+        } else {
+            ""
+        }
     )?;
     for (i, hit) in response.hits.iter().enumerate() {
         writeln!(out)?;
-        writeln!(out, "{:>3}. {}", i + 1, terminal_text(&hit.title_html, color))?;
-        let category = hit.category.as_deref().or(hit.kind.as_deref()).unwrap_or("-");
+        writeln!(
+            out,
+            "{:>3}. {}",
+            i + 1,
+            terminal_text(&hit.title_html, color)
+        )?;
+        let category = hit
+            .category
+            .as_deref()
+            .or(hit.kind.as_deref())
+            .unwrap_or("-");
         writeln!(
             out,
             "     {} | {} | {} | {}{} | score {:.2}",
             hit.published.as_deref().unwrap_or("----------"),
             category,
-            if hit.publisher.is_empty() { "-" } else { &hit.publisher },
+            if hit.publisher.is_empty() {
+                "-"
+            } else {
+                &hit.publisher
+            },
             hit.doc_number,
             if hit.doc_number.is_empty() { "" } else { " " },
             hit.score
