@@ -1,4 +1,4 @@
-//! Benchmark helper for `gongkai batch` (see docs/benchmarks-batch.md).
+//! Benchmark helper for `gongkai batch` (see docs/benchmarks.md, "Batch queries").
 //!
 //! ```text
 //! cargo run --release --example batch_bench -- gen CORPUS.jsonl.gz N > queries.tsv
