@@ -9,49 +9,13 @@
 mod serve_support;
 
 use std::collections::{HashMap, HashSet};
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use serve_support::{BIN, Server, enc, request, shared, wait_for};
-
-/// A fixture portal served by `serve_portal.py`.
-struct Portal {
-    child: Child,
-    base: String,
-}
-
-impl Portal {
-    fn start(site: &Path) -> Portal {
-        let mut child = Command::new("python3")
-            .arg(shared().join("portal/serve_portal.py"))
-            .arg(site)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("python3 serve_portal.py");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("first line");
-        let base = line
-            .trim()
-            .strip_prefix("listening on ")
-            .expect("listening line")
-            .to_string();
-        Portal { child, base }
-    }
-}
-
-impl Drop for Portal {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use serve_support::{BIN, Portal, Server, enc, request, shared, wait_for};
 
 fn path_of(url: &str) -> String {
     let rest = url.split_once("://").map_or(url, |(_, r)| r);

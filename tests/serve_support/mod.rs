@@ -250,3 +250,40 @@ pub fn wait_for(timeout: Duration, mut f: impl FnMut() -> bool) -> bool {
     }
     false
 }
+
+/// A fixture portal served by `serve_portal.py`.
+pub struct Portal {
+    child: Child,
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+}
+
+impl Portal {
+    /// Serves a site made by `make_portal.py` (the folder with `site/` and `_meta/`).
+    pub fn start(site: &Path) -> Portal {
+        let mut child = Command::new("python3")
+            .arg(shared().join("portal/serve_portal.py"))
+            .arg(site)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("python3 serve_portal.py");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("first line");
+        let base = line
+            .trim()
+            .strip_prefix("listening on ")
+            .expect("listening line")
+            .to_string();
+        Portal { child, base }
+    }
+}
+
+impl Drop for Portal {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -1,0 +1,152 @@
+//! Crawl → index → search, end to end through the binary on both fixture
+//! styles: every article indexed once with the category the taxonomy gives
+//! it, and the project code that only an attachment (PDF, DOCX, XLSX) holds
+//! finds its document.
+
+#[path = "serve_support/mod.rs"]
+mod serve_support;
+
+use std::collections::HashMap;
+use std::process::Command;
+
+use gongkai_index::{DataDir, SearchRequest, Searcher};
+use serve_support::{BIN, Portal, shared};
+
+#[derive(serde::Deserialize)]
+struct Truth {
+    url: String,
+    kind: String,
+    category: Option<String>,
+    #[serde(default)]
+    attachments: Vec<TruthAttachment>,
+}
+
+#[derive(serde::Deserialize)]
+struct TruthAttachment {
+    phrase: String,
+}
+
+fn crawl_and_check(style: &str) {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let site = tmp.path().join("site");
+    let made = Command::new("python3")
+        .arg(shared().join("portal/make_portal.py"))
+        .args(["site", "--style", style, "--docs"])
+        .arg(shared().join("portal/docs.jsonl.gz"))
+        .arg("--out")
+        .arg(&site)
+        .output()
+        .expect("python3 make_portal.py");
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let portal = Portal::start(&site);
+    let data = tmp.path().join("data");
+    let crawl = Command::new(BIN)
+        .args([
+            "crawl",
+            &format!("{}/", portal.base),
+            "--delay-ms",
+            "0",
+            "--concurrency",
+            "16",
+            "--data",
+        ])
+        .arg(&data)
+        .output()
+        .expect("gongkai crawl");
+    assert!(
+        crawl.status.success(),
+        "{}",
+        String::from_utf8_lossy(&crawl.stderr)
+    );
+
+    let truth: Vec<Truth> = std::fs::read_to_string(site.join("truth.jsonl"))
+        .expect("truth.jsonl")
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).expect("truth line"))
+        .collect();
+    let articles: Vec<&Truth> = truth.iter().filter(|t| t.kind == "article").collect();
+
+    let dir = DataDir::new(&data);
+    let searcher = Searcher::new(
+        dir.open_current(dir.analyzer().expect("analyzer"))
+            .expect("index"),
+    )
+    .expect("searcher");
+    assert_eq!(
+        searcher.num_docs(),
+        articles.len() as u64,
+        "{style}: every article once, nothing else"
+    );
+
+    // Each article, found by its URL, carries the category the site files it under.
+    let mut right = 0;
+    for t in &articles {
+        let url = format!("{}{}", portal.base, t.url);
+        let doc = searcher
+            .get_by_url(&url)
+            .expect("lookup")
+            .unwrap_or_else(|| panic!("{style}: {url} not indexed"));
+        if doc.category == t.category {
+            right += 1;
+        }
+    }
+    assert!(
+        right * 100 >= articles.len() * 99,
+        "{style}: category right for {right} of {}",
+        articles.len()
+    );
+
+    // Attachment codes find their document.
+    let mut by_phrase: HashMap<&str, &str> = HashMap::new();
+    for t in &articles {
+        for a in &t.attachments {
+            by_phrase.insert(&a.phrase, &t.url);
+        }
+    }
+    assert!(
+        by_phrase.len() >= 50,
+        "{style}: {} attachment codes in the fixture",
+        by_phrase.len()
+    );
+    let mut found = 0;
+    for (phrase, url) in &by_phrase {
+        let response = searcher
+            .search(&SearchRequest {
+                query: format!("\"{phrase}\""),
+                limit: 3,
+                ..Default::default()
+            })
+            .expect("search");
+        let expected = format!("{}{}", portal.base, url);
+        if response.hits.first().is_some_and(|h| h.url == expected) {
+            found += 1;
+        } else {
+            eprintln!("{style}: {phrase} did not find {expected}");
+        }
+    }
+    assert!(
+        found * 100 >= by_phrase.len() * 90,
+        "{style}: {found} of {} attachment codes find their document",
+        by_phrase.len()
+    );
+    eprintln!(
+        "{style}: {} articles, categories {right}, attachment codes {found}/{}",
+        articles.len(),
+        by_phrase.len()
+    );
+}
+
+#[test]
+fn classic_portal_crawled_indexed_and_searchable() {
+    crawl_and_check("classic");
+}
+
+#[test]
+fn jiyue_portal_crawled_indexed_and_searchable() {
+    crawl_and_check("jiyue");
+}
