@@ -361,6 +361,33 @@ fn reindex_after_migration_end_to_end() {
         "old URLs resolved: {resolved} of {}",
         want["moved"].len()
     );
+    // …and over HTTP, as a portal's 404 page or a citizen's old bookmark would ask.
+    let mut over_http = 0;
+    let sample: Vec<_> = want["moved"].iter().take(50).collect();
+    for (old_path, new_path) in &sample {
+        let (status, doc) = server.json(&format!(
+            "/api/doc?url={}",
+            enc(&format!("{old_base}{old_path}"))
+        ));
+        if status == 200 && doc["url"].as_str().is_some_and(|u| path_of(u) == *new_path) {
+            over_http += 1;
+        }
+    }
+    assert!(
+        over_http * 100 >= sample.len() * 98,
+        "/api/doc?url= resolved {over_http} of {}",
+        sample.len()
+    );
+    assert_eq!(server.get("/api/doc?url=").status, 400);
+    assert_eq!(
+        server
+            .get(&format!(
+                "/api/doc?url={}",
+                enc("https://nowhere.invalid/x")
+            ))
+            .status,
+        404
+    );
 
     // Rollback restores the old generation, and serve follows.
     let lost_id = report["lost"][0]["old_id"]

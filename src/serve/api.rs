@@ -204,6 +204,37 @@ pub async fn doc(
     Ok(Json(found))
 }
 
+/// Query string of `/api/doc`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct DocParams {
+    /// The document's URL or any of its aliases (an old URL after a site move).
+    pub url: Option<String>,
+}
+
+/// `GET /api/doc?url=URL`: the document at a URL, or that had it before a
+/// move (aliases are searched too).
+pub async fn doc_by_url(
+    State(state): State<AppState>,
+    params: Result<Query<DocParams>, QueryRejection>,
+) -> Result<impl IntoResponse, ApiError> {
+    let Query(params) = params?;
+    let url = params
+        .url
+        .filter(|u| !u.trim().is_empty())
+        .ok_or_else(|| ApiError::bad_request("give ?url= or use /api/doc/{id}"))?;
+    if url.len() > 4096 {
+        return Err(ApiError::too_large("url longer than 4096 bytes"));
+    }
+    let found = state
+        .blocking(move |loaded| {
+            let doc = loaded.searcher.get_by_url(&url)?;
+            Ok(doc.ok_or_else(|| ApiError::not_found(format!("no document at {url:?}"))))
+        })
+        .await??;
+    Ok(Json(found))
+}
+
 /// Query string of `/api/suggest`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]

@@ -160,6 +160,7 @@ pub fn router(state: AppState) -> Router {
     let mut app = Router::new()
         .route("/", get(page::search_page))
         .route("/api/search", get(api::search))
+        .route("/api/doc", get(api::doc_by_url))
         .route("/api/doc/{id}", get(api::doc))
         .route("/api/suggest", get(api::suggest))
         .route("/api/categories", get(api::categories))

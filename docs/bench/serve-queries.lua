@@ -1,0 +1,39 @@
+local paths = {
+  "/api/search?q=%E9%A2%84%E7%AE%97",
+  "/api/search?q=%E8%87%BA%E5%8D%97",
+  "/api/search?q=%E7%96%AB%E6%83%85",
+  "/api/search?q=%E9%98%B2%E7%96%AB%20%E6%8E%AA%E6%96%BD",
+  "/api/search?q=%E9%81%93%E8%B7%AF%20%E5%B7%A5%E7%A8%8B",
+  "/api/search?q=%E7%92%B0%E4%BF%9D%E5%B1%80",
+  "/api/search?q=%E6%8E%A1%E8%B3%BC",
+  "/api/search?q=%E8%A1%A5%E5%8A%A9",
+  "/api/search?q=%E9%A2%B1%E9%A2%A8",
+  "/api/search?q=%E7%99%BB%E9%9D%A9%E7%86%B1",
+  "/api/search?q=%E8%A7%82%E5%85%89",
+  "/api/search?q=%E5%B8%82%E9%95%B7",
+  "/api/search?q=%E6%8B%9B%E6%A8%99",
+  "/api/search?q=%E5%9E%83%E5%9C%BE",
+  "/api/search?q=%E4%BA%A4%E9%80%9A",
+  "/api/search?q=%E5%81%9C%E8%BB%8A",
+  "/api/search?q=%E7%A4%BE%E6%9C%83%E5%B1%80",
+  "/api/search?q=%E6%95%99%E8%82%B2",
+  "/api/search?q=%E6%96%87%E5%8C%96%20%E6%B4%BB%E5%8B%95",
+  "/api/search?q=%E5%86%9C%E4%B8%9A",
+  "/api/search?q=%E6%B0%B4%E5%88%A9",
+  "/api/search?q=%E5%85%AC%E5%9B%AD",
+  "/api/search?q=%E8%80%81%E4%BA%BA",
+  "/api/search?q=%E9%95%BF%E7%85%A7",
+  "/api/search?q=%E5%B9%BC%E5%84%BF%E5%9B%AD",
+  "/api/search?q=%E8%AD%A6%E5%AF%9F",
+  "/api/search?q=%E6%B6%88%E9%98%B2",
+  "/api/search?q=%E5%9C%B0%E9%9C%87",
+  "/api/search?q=%E7%A9%BA%E6%B0%94%20%E5%93%81%E8%B4%A8",
+  "/api/search?q=%E5%9E%83%E5%9C%BE%20%E6%B8%85%E8%BF%90"
+}
+local extra = os.getenv("EXTRA") or ""
+local i = 0
+request = function()
+  i = i + 1
+  local p = paths[(i % #paths) + 1]
+  return wrk.format("GET", p .. extra)
+end
