@@ -83,6 +83,9 @@ pub struct SearchRequest {
     pub offset: usize,
     /// Whether to make snippets (costs a little per hit).
     pub snippets: bool,
+    /// Skip counting facets (a batch run shows none; they cost a fast-field
+    /// read per matching document). The response's facets are then empty.
+    pub without_facets: bool,
 }
 
 /// One hit.
@@ -230,6 +233,7 @@ impl Searcher {
             sort: request.sort,
             keep: request.offset + limit,
             categories: request.categories.clone(),
+            facets: !request.without_facets,
         };
         let mut relaxed = false;
         let mut fruit = searcher.search(
@@ -420,6 +424,7 @@ pub struct SearchCollector {
     sort: Sort,
     keep: usize,
     categories: Vec<String>,
+    facets: bool,
 }
 
 /// Per-segment state of [`SearchCollector`].
@@ -431,6 +436,8 @@ pub struct SegmentResults {
     /// Per category ordinal: allowed by the filter (empty = no filter).
     allowed: Vec<bool>,
     filtering: bool,
+    /// Whether to count facets.
+    facets: bool,
     publisher: Option<StrColumn>,
     year: Option<Column<u64>>,
     published: Option<Column<DateTime>>,
@@ -482,6 +489,7 @@ impl Collector for SearchCollector {
             category,
             allowed,
             filtering: !self.categories.is_empty(),
+            facets: self.facets,
             publisher,
             year: fast.column_opt::<u64>("year")?,
             published: fast.column_opt::<DateTime>("published")?,
@@ -539,31 +547,22 @@ impl Collector for SearchCollector {
         Ok(CollectedResults {
             total,
             top: top.into_iter().map(|k| (k.score, k.address)).collect(),
-            facets: Facets {
-                category: Counts(category_counts),
-                year: Counts(years),
-                publisher: Counts(publishers),
+            facets: if self.facets {
+                Facets {
+                    category: Counts(category_counts),
+                    year: Counts(years),
+                    publisher: Counts(publishers),
+                }
+            } else {
+                Facets::default()
             },
         })
     }
 }
 
-impl SegmentCollector for SegmentResults {
-    type Fruit = SegmentFruit;
-
-    fn collect(&mut self, doc: DocId, score: Score) {
-        let category_ord = self.category.as_ref().and_then(|c| c.term_ords(doc).next());
-        if let Some(ord) = category_ord
-            && let Some(count) = self.category_counts.get_mut(ord as usize)
-        {
-            *count += 1;
-        }
-        if self.filtering
-            && !category_ord.is_some_and(|o| self.allowed.get(o as usize).copied().unwrap_or(false))
-        {
-            return;
-        }
-        self.total += 1;
+impl SegmentResults {
+    /// Counts the publisher and year of a document that passed every filter.
+    fn count_facets(&mut self, doc: DocId) {
         if let Some(ord) = self
             .publisher
             .as_ref()
@@ -574,6 +573,33 @@ impl SegmentCollector for SegmentResults {
         }
         if let Some(year) = self.year.as_ref().and_then(|c| c.first(doc)) {
             *self.year_counts.entry(year).or_default() += 1;
+        }
+    }
+}
+
+impl SegmentCollector for SegmentResults {
+    type Fruit = SegmentFruit;
+
+    fn collect(&mut self, doc: DocId, score: Score) {
+        let category_ord = if self.facets || self.filtering {
+            self.category.as_ref().and_then(|c| c.term_ords(doc).next())
+        } else {
+            None
+        };
+        if self.facets
+            && let Some(ord) = category_ord
+            && let Some(count) = self.category_counts.get_mut(ord as usize)
+        {
+            *count += 1;
+        }
+        if self.filtering
+            && !category_ord.is_some_and(|o| self.allowed.get(o as usize).copied().unwrap_or(false))
+        {
+            return;
+        }
+        self.total += 1;
+        if self.facets {
+            self.count_facets(doc);
         }
         if self.keep == 0 {
             return;

@@ -370,6 +370,43 @@ fn filters_and_facets() {
 }
 
 #[test]
+fn facets_can_be_skipped_without_changing_hits() {
+    let with = SearchRequest {
+        query: "臺南".into(),
+        limit: 10,
+        ..Default::default()
+    };
+    let without = SearchRequest {
+        without_facets: true,
+        ..with.clone()
+    };
+    let a = fixture().searcher.search(&with).expect("search");
+    let b = fixture().searcher.search(&without).expect("search");
+    assert_eq!(a.total, b.total);
+    assert_eq!(ids(&a), ids(&b));
+    assert!(a.facets.category.0.len() >= 21 && !a.facets.year.0.is_empty());
+    assert!(
+        b.facets.category.0.is_empty()
+            && b.facets.year.0.is_empty()
+            && b.facets.publisher.0.is_empty()
+    );
+    // A category filter still applies without facets.
+    let filtered = SearchRequest {
+        query: String::new(),
+        categories: vec!["政府文件".into()],
+        without_facets: true,
+        ..with.clone()
+    };
+    let c = fixture().searcher.search(&filtered).expect("search");
+    assert_eq!(c.total, 5, "the five hand-made documents");
+    assert!(
+        c.hits
+            .iter()
+            .all(|h| h.category.as_deref() == Some("政府文件"))
+    );
+}
+
+#[test]
 fn reindexing_the_same_documents_changes_nothing() {
     let handle = fixture()
         .data

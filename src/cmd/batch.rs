@@ -49,6 +49,8 @@ pub fn run(args: BatchArgs) -> anyhow::Result<ExitCode> {
     template.sort = args.sort.parse::<Sort>()?;
     template.limit = usize::from(args.limit);
     template.snippets = args.fields.0.contains(&output::Field::Snippet);
+    // Batch output shows no facets: do not count them.
+    template.without_facets = true;
     let jobs = args
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))

@@ -158,6 +158,7 @@ impl SearchParams {
             limit: size,
             offset: (page - 1) * size,
             snippets,
+            without_facets: false,
         };
         Ok(Checked {
             request,

@@ -131,6 +131,8 @@ fn titles(
     let request = SearchRequest {
         query: words.join(" "),
         limit: size,
+        // Suggestions show titles only.
+        without_facets: true,
         ..Default::default()
     };
     let response = searcher.search(&request)?;
