@@ -453,6 +453,22 @@ fn rebuild_applies_a_new_dictionary_word_to_old_documents() {
             .any(|t| t == word)
     };
     assert!(!terms(&data), "the word is not in the shipped dictionary");
+    // How many documents hold the word as one precise title term, in the live generation.
+    let indexed_as_word = |data: &Path| -> u64 {
+        let dir = gongkai_index::DataDir::new(data);
+        let handle = dir
+            .open_current(dir.analyzer().expect("analyzer"))
+            .expect("open");
+        let searcher = handle.index.reader().expect("reader").searcher();
+        let term = tantivy::Term::from_field_text(
+            handle
+                .fields
+                .text_field(true, gongkai_index::TermStream::Precise),
+            word,
+        );
+        searcher.doc_freq(&term).expect("doc freq")
+    };
+    assert_eq!(indexed_as_word(&data), 0);
     std::fs::write(data.join("user-dict.txt"), format!("{word} 100 n\n")).expect("user dict");
     let (ok, out) = gongkai(&["rebuild", "--threads", "1"], &data);
     assert!(ok, "{out}");
@@ -461,6 +477,7 @@ fn rebuild_applies_a_new_dictionary_word_to_old_documents() {
         terms(&data),
         "after rebuild the old document's terms include {word}"
     );
+    assert_eq!(indexed_as_word(&data), 1, "the old document is re-analysed");
     let (ok, out) = gongkai(&["search", word, "--format", "json"], &data);
     assert!(ok, "{out}");
     assert!(
@@ -469,4 +486,63 @@ fn rebuild_applies_a_new_dictionary_word_to_old_documents() {
     );
     let (ok, out) = gongkai(&["rollback"], &data);
     assert!(ok && current(&data) == "1", "{out}");
+}
+
+#[test]
+fn rebuild_applies_a_changed_taxonomy() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let data = tmp.path().join("data");
+    let docs = tmp.path().join("docs.jsonl");
+    std::fs::write(
+        &docs,
+        concat!(
+            r#"{"id":"given","title":"县政府关于印发工作方案的通知","body":"各乡镇人民政府：现将方案印发给你们。","published":"2023-01-02","category":"政府文件"}"#,
+            "\n",
+            r#"{"id":"column","title":"停水通知","body":"城区部分路段停水。","published":"2023-02-03","column":"便民公告","url":"https://example.gov.cn/bmgg/1.html"}"#,
+            "\n",
+            r#"{"id":"news","title":"县长调研春耕","body":"县长到乡镇调研春耕生产。","published":"2023-03-04","kind":"新闻"}"#,
+            "\n"
+        ),
+    )
+    .expect("write docs");
+    let (_, out) = gongkai(&["index", docs.to_str().expect("utf-8")], &data);
+    let doc = |id: &str| {
+        let dir = gongkai_index::DataDir::new(&data);
+        let s = gongkai_index::Searcher::new(
+            dir.open_current(dir.analyzer().expect("analyzer"))
+                .expect("open"),
+        )
+        .expect("searcher");
+        s.get(id).expect("get").expect("document")
+    };
+    assert_ne!(
+        doc("column").category_source.as_deref(),
+        Some("column"),
+        "{out}"
+    );
+
+    // Staff teach the taxonomy the portal's column name, then rebuild.
+    let default = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("index/data/taxonomy.toml"),
+    )
+    .expect("default taxonomy");
+    let taught = default.replacen(
+        r#"aliases = ["公共卫生","#,
+        r#"aliases = ["便民公告", "公共卫生","#,
+        1,
+    );
+    assert_ne!(taught, default, "the alias was added");
+    std::fs::write(data.join("taxonomy.toml"), taught).expect("taxonomy.toml");
+    let (ok, out) = gongkai(&["rebuild", "--threads", "1"], &data);
+    assert!(ok, "{out}");
+    assert!(out.contains("1 re-categorised"), "{out}");
+    let moved = doc("column");
+    assert_eq!(moved.category.as_deref(), Some("公共卫生"));
+    assert_eq!(moved.category_source.as_deref(), Some("column"));
+    let given = doc("given");
+    assert_eq!(
+        (given.category.as_deref(), given.category_source.as_deref()),
+        (Some("政府文件"), Some("metadata"))
+    );
+    assert_eq!(doc("news").kind.as_deref(), Some("新闻"));
 }

@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use gongkai_index::generation::{self, DEFAULT_SAMPLE_QUERIES, Validation, ValidationReport};
+use gongkai_index::taxonomy::Taxonomy;
 use gongkai_index::{Analyzer, DataDir, Document, DocumentWriter, Searcher};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -96,8 +97,10 @@ pub fn run(args: RebuildArgs) -> anyhow::Result<ExitCode> {
         docs.push(doc);
         Ok(())
     })?;
+    let recategorised = reapply_taxonomy(&dir, &mut docs)?;
     eprintln!(
-        "rebuilding {} documents of generation {live_number} with the current dictionary",
+        "rebuilding {} documents of generation {live_number} with the current dictionary \
+         ({recategorised} re-categorised by the current taxonomy)",
         docs.len()
     );
     let started = std::time::Instant::now();
@@ -110,6 +113,36 @@ pub fn run(args: RebuildArgs) -> anyhow::Result<ExitCode> {
 /// Writes `docs` into generation `resume` (an unfinished one being resumed)
 /// or a new generation from `source`, replacing whatever it held, and marks
 /// it complete. Returns its number. An error marks it failed.
+/// Sorts documents again with the data directory's current taxonomy
+/// (`DATA/taxonomy.toml` or the default), so a renamed column or a new
+/// alias applies to every stored document. Categories given by the
+/// documents themselves (`metadata`) are kept; a document the taxonomy no
+/// longer places keeps its earlier decision (the classifier's, say).
+/// Returns how many documents changed category or what decided it.
+fn reapply_taxonomy(dir: &DataDir, docs: &mut [Document]) -> anyhow::Result<usize> {
+    let taxonomy = Taxonomy::for_data_dir(dir.root())?;
+    let mut changed = 0;
+    for doc in docs.iter_mut() {
+        if doc.category_source.as_deref() == Some("metadata") {
+            continue;
+        }
+        let before = doc.clone();
+        // The stored category is the old decision, not a hint from the page.
+        doc.category = None;
+        if !taxonomy.apply(doc) {
+            *doc = before;
+            continue;
+        }
+        if doc.category != before.category
+            || doc.kind != before.kind
+            || doc.category_source != before.category_source
+        {
+            changed += 1;
+        }
+    }
+    Ok(changed)
+}
+
 pub fn write_generation(
     dir: &DataDir,
     analyzer: Arc<Analyzer>,
