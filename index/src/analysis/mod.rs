@@ -7,17 +7,19 @@
 //!
 //! - **precise**: the words, with ordinal positions, for phrase queries
 //!   (`技术学校` must not match 技术 … 学校 far apart);
-//! - **search**: the words plus their dictionary sub-words (2 and 3
-//!   characters) at the word's own position, for recall (`农业` finds
-//!   中国农业发展银行) — the same sub-words jieba's search mode makes;
+//! - **search**: jieba's search mode — each word's dictionary sub-words (2 and
+//!   3 characters) at the word's own position, then the word — for recall
+//!   (`农业` finds 中国农业发展银行). The search *field* stores only the
+//!   sub-words: the words are in the precise field already;
 //! - **bigram**: overlapping character bigrams of every CJK run (a lone CJK
 //!   character stays a unigram) and whole alphanumeric runs, for substrings
 //!   the dictionary cuts differently or does not know.
 //!
-//! Punctuation and whitespace never become terms. Deriving the search stream
-//! from the precise one (instead of calling jieba's `cut_for_search` as well)
-//! halves the segmentation cost of indexing; offsets are not indexed at all,
-//! because highlighting works on the stored text (see `snippet`).
+//! Punctuation and whitespace never become terms. Deriving the sub-words from
+//! the precise words (instead of running jieba's `cut_for_search` as well)
+//! halves the segmentation cost of indexing. Terms are spans of the
+//! normalised text, not strings; offsets are not indexed at all, because
+//! highlighting works on the stored text (see `snippet`).
 
 pub mod normalize;
 mod tokenizer;
@@ -42,7 +44,7 @@ const MAX_TERM_BYTES: usize = 64;
 pub enum TermStream {
     /// Dictionary words with ordinal positions.
     Precise,
-    /// Words plus their dictionary sub-words at the same position.
+    /// Dictionary sub-words at their word's position, then the word.
     Search,
     /// Character bigrams of CJK runs and whole alphanumeric runs.
     Bigram,
