@@ -47,6 +47,25 @@ pub struct IndexHandle {
     pub generation: u64,
 }
 
+impl IndexHandle {
+    /// Wraps an index of generation `n`, registering the analyzer's tokenizers.
+    fn new(index: Index, analyzer: Arc<Analyzer>, generation: u64) -> Self {
+        register_tokenizers(index.tokenizers(), &analyzer);
+        let (_, fields) = build_schema();
+        IndexHandle {
+            index,
+            fields,
+            analyzer,
+            generation,
+        }
+    }
+}
+
+/// Opens a generation's folder as a tantivy directory.
+fn open_directory(path: &Path) -> Result<MmapDirectory, Error> {
+    MmapDirectory::open(path).map_err(|e| Error::io(path, std::io::Error::other(e.to_string())))
+}
+
 impl DataDir {
     /// A data directory at `root` (not created until written to).
     pub fn new(root: impl Into<PathBuf>) -> Self {
@@ -108,19 +127,13 @@ impl DataDir {
         let n = self.generations()?.last().copied().unwrap_or(0) + 1;
         let path = self.generation_path(n);
         std::fs::create_dir_all(&path).map_err(|e| Error::io(&path, e))?;
-        let (schema, fields) = build_schema();
-        let dir = MmapDirectory::open(&path).map_err(|e| Error::Io {
-            path: path.clone(),
-            source: std::io::Error::other(e.to_string()),
-        })?;
-        let index = Index::create(dir, schema, tantivy::IndexSettings::default())?;
-        register_tokenizers(index.tokenizers(), &analyzer);
-        Ok(IndexHandle {
-            index,
-            fields,
-            analyzer,
-            generation: n,
-        })
+        let (schema, _) = build_schema();
+        let index = Index::create(
+            open_directory(&path)?,
+            schema,
+            tantivy::IndexSettings::default(),
+        )?;
+        Ok(IndexHandle::new(index, analyzer, n))
     }
 
     /// Makes generation `n` live, atomically.
@@ -136,20 +149,8 @@ impl DataDir {
 
     /// Opens generation `n`.
     pub fn open_generation(&self, n: u64, analyzer: Arc<Analyzer>) -> Result<IndexHandle, Error> {
-        let path = self.generation_path(n);
-        let dir = MmapDirectory::open(&path).map_err(|e| Error::Io {
-            path: path.clone(),
-            source: std::io::Error::other(e.to_string()),
-        })?;
-        let index = Index::open(dir)?;
-        let (_, fields) = build_schema();
-        register_tokenizers(index.tokenizers(), &analyzer);
-        Ok(IndexHandle {
-            index,
-            fields,
-            analyzer,
-            generation: n,
-        })
+        let index = Index::open(open_directory(&self.generation_path(n))?)?;
+        Ok(IndexHandle::new(index, analyzer, n))
     }
 
     /// Opens the live generation; [`Error::NoIndex`] when there is none.
