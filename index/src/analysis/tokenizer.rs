@@ -8,7 +8,8 @@
 //! search fields of the same text share one jieba pass: whichever of the two
 //! tokenizes a text first leaves the other stream in a per-thread slot, which
 //! the second takes if it is asked for the same text next, as tantivy does
-//! when it indexes a document's fields in order.
+//! when it indexes a document's fields in order. The normalised text is made
+//! once per text for all three fields and shared by their token streams.
 //!
 //! The search field's tokenizer yields only the sub-words (see
 //! [`Analyzer::words`]); queries look for a word in both fields.
@@ -17,6 +18,7 @@
 //! reusable [`Token`] as they advance: no allocation per term.
 
 use std::cell::RefCell;
+use std::rc::Rc;
 use std::sync::Arc;
 
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer, TokenizerManager};
@@ -37,32 +39,32 @@ pub struct StreamTokenizer {
     kind: TermStream,
 }
 
-/// The stream left over by the last jieba pass on this thread.
-struct Leftover {
-    /// The original text it was computed from.
+/// What this thread last did for one text: tantivy indexes a document's
+/// title (then body) through the precise, search and bigram fields in turn,
+/// so the three tokenizers see the same text one after the other.
+struct LastText {
+    /// The original text.
     source: String,
-    /// Which stream it is.
-    kind: TermStream,
-    /// The normalised text.
-    text: String,
-    /// Its spans.
-    spans: Vec<Span>,
+    /// Its normalised form, shared by the three streams' token streams.
+    normalized: Rc<str>,
+    /// The jieba stream not yet handed out (precise or search).
+    pending: Option<(TermStream, Vec<Span>)>,
 }
 
 thread_local! {
-    static LEFTOVER: RefCell<Option<Leftover>> = const { RefCell::new(None) };
+    static LAST_TEXT: RefCell<Option<LastText>> = const { RefCell::new(None) };
 }
 
 /// Spans of one text, replayed to tantivy through one reusable token.
 pub struct SpanTokenStream {
-    text: String,
+    text: Rc<str>,
     spans: Vec<Span>,
     next: usize,
     token: Token,
 }
 
 impl SpanTokenStream {
-    fn new(text: String, spans: Vec<Span>) -> Self {
+    fn new(text: Rc<str>, spans: Vec<Span>) -> Self {
         SpanTokenStream {
             text,
             spans,
@@ -76,43 +78,37 @@ impl Tokenizer for StreamTokenizer {
     type TokenStream<'a> = SpanTokenStream;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> SpanTokenStream {
-        if self.kind == TermStream::Bigram {
-            let normalized = normalize(text);
-            let mut spans = Vec::new();
-            push_bigrams(&normalized, &mut spans);
-            return SpanTokenStream::new(normalized, spans);
-        }
-        let kind = self.kind;
-        let cached = LEFTOVER.with(|slot| {
+        LAST_TEXT.with(|slot| {
             let mut slot = slot.borrow_mut();
-            match slot.take() {
-                Some(left) if left.kind == kind && left.source == text => Some(left),
-                other => {
-                    *slot = other;
-                    None
-                }
+            if slot.as_ref().is_some_and(|last| last.source != text) {
+                *slot = None;
             }
-        });
-        if let Some(left) = cached {
-            return SpanTokenStream::new(left.text, left.spans);
-        }
-        let normalized = normalize(text);
-        let (mut precise, mut sub_words) = (Vec::new(), Vec::new());
-        self.analyzer
-            .words(&normalized, &mut precise, &mut sub_words);
-        let (mine, other, other_kind) = match kind {
-            TermStream::Precise => (precise, sub_words, TermStream::Search),
-            _ => (sub_words, precise, TermStream::Precise),
-        };
-        LEFTOVER.with(|slot| {
-            *slot.borrow_mut() = Some(Leftover {
+            // Normalise each text once, whichever field asks first.
+            let last = slot.get_or_insert_with(|| LastText {
                 source: text.to_string(),
-                kind: other_kind,
-                text: normalized.clone(),
-                spans: other,
+                normalized: normalize(text).into(),
+                pending: None,
             });
-        });
-        SpanTokenStream::new(normalized, mine)
+            let normalized = Rc::clone(&last.normalized);
+            let kind = self.kind;
+            if kind == TermStream::Bigram {
+                let mut spans = Vec::new();
+                push_bigrams(&normalized, &mut spans);
+                return SpanTokenStream::new(normalized, spans);
+            }
+            if let Some((_, spans)) = last.pending.take_if(|(pending, _)| *pending == kind) {
+                return SpanTokenStream::new(normalized, spans);
+            }
+            let (mut precise, mut sub_words) = (Vec::new(), Vec::new());
+            self.analyzer
+                .words(&normalized, &mut precise, &mut sub_words);
+            let (mine, other, other_kind) = match kind {
+                TermStream::Precise => (precise, sub_words, TermStream::Search),
+                _ => (sub_words, precise, TermStream::Precise),
+            };
+            last.pending = Some((other_kind, other));
+            SpanTokenStream::new(normalized, mine)
+        })
     }
 }
 
@@ -184,6 +180,10 @@ mod tests {
             analyzer: Arc::clone(&analyzer),
             kind: TermStream::Search,
         };
+        let mut bigram = StreamTokenizer {
+            analyzer: Arc::clone(&analyzer),
+            kind: TermStream::Bigram,
+        };
         let texts = ["中国农业发展银行", "臺南市財政預算", "中国农业发展银行"];
         for (i, text) in texts.iter().enumerate() {
             // Alternate which field asks first, and ask twice, to exercise the slot.
@@ -193,8 +193,14 @@ mod tests {
                 (&mut search, &mut precise)
             };
             let first = collect(a, text);
+            let bigrams = collect(&mut bigram, text);
             let second = collect(b, text);
             let again = collect(b, text);
+            assert_eq!(
+                bigrams.into_iter().map(|t| t.0).collect::<Vec<_>>(),
+                analyzer.terms(TermStream::Bigram, text),
+                "{text}"
+            );
             assert_eq!(second, again, "{text}");
             let expected = |kind| {
                 // The search field holds the search stream minus the words themselves.
