@@ -153,6 +153,34 @@ fn main() {
         sample_mb / cpu
     );
 
+    // Floor: tantivy's IndexWriter fed the very same terms, precomputed, so
+    // analysis costs nothing: no analyzer can index faster than this. Also
+    // each character-fallback design alone (characters, as indexed, against
+    // the overlapping bigrams they replaced).
+    // The precomputed terms take ≈ 0.5 GB per 10,000 documents: a slice.
+    if std::env::var_os("GONGKAI_BENCH_FLOOR").is_some() {
+        let slice = &docs[..docs.len().min(15_000)];
+        let slice_mb = slice
+            .iter()
+            .map(|d| d.title.len() + d.body.len())
+            .sum::<usize>() as f64
+            / 1e6;
+        let precomputed = replay::Precomputed::new(slice, &analyzer);
+        for (feed, what) in [
+            (replay::Feed::Gongkai, "the same terms as gongkai"),
+            (replay::Feed::CharsOnly, "the chars stream alone"),
+            (replay::Feed::BigramsOnly, "overlapping bigrams alone"),
+        ] {
+            let (wall, cpu) = precomputed.index(slice, feed);
+            println!(
+                "floor: tantivy IndexWriter with {what}, precomputed (2 threads, first {} documents): {:.1} MB/s wall, {:.1} MB per CPU-second",
+                slice.len(),
+                slice_mb / wall.as_secs_f64(),
+                slice_mb / cpu
+            );
+        }
+    }
+
     // gongkai indexing: normalisation + one segmentation + three streams + IndexWriter.
     let tmp = tempfile::tempdir().expect("tempdir");
     let data = DataDir::new(tmp.path());
@@ -327,4 +355,154 @@ fn make_queries(docs: &[Document], analyzer: &gongkai_index::Analyzer, n: usize)
         i += 1;
     }
     out
+}
+
+/// Replays precomputed term streams through tantivy's tokenizer interface,
+/// so that what is timed is tantivy's IndexWriter alone.
+mod replay {
+    use std::collections::HashMap;
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use gongkai_index::analysis::{CHARS_TOKENIZER, PRECISE_TOKENIZER, SEARCH_TOKENIZER, Span};
+    use gongkai_index::{Analyzer, Document};
+    use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
+
+    /// (term, position) lists of one text: precise words, sub-words,
+    /// characters, and overlapping bigrams (the design chars replaced).
+    type Streams = [Vec<(String, usize)>; 4];
+    type TermMap = HashMap<String, Arc<Streams>>;
+
+    /// Which precomputed streams feed the three text fields.
+    #[derive(Debug, Clone, Copy)]
+    pub enum Feed {
+        /// Precise, sub-words and characters: what gongkai indexes.
+        Gongkai,
+        /// Characters alone.
+        CharsOnly,
+        /// Overlapping bigrams alone.
+        BigramsOnly,
+    }
+
+    #[derive(Clone)]
+    struct Replay {
+        terms: Arc<TermMap>,
+        /// Index into [`Streams`], or `None` for an empty stream.
+        stream: Option<usize>,
+    }
+
+    struct ReplayStream {
+        streams: Option<Arc<Streams>>,
+        stream: Option<usize>,
+        next: usize,
+        token: Token,
+    }
+
+    impl Tokenizer for Replay {
+        type TokenStream<'a> = ReplayStream;
+        fn token_stream<'a>(&'a mut self, text: &'a str) -> ReplayStream {
+            ReplayStream {
+                streams: self.terms.get(text).cloned(),
+                stream: self.stream,
+                next: 0,
+                token: Token::default(),
+            }
+        }
+    }
+
+    impl TokenStream for ReplayStream {
+        fn advance(&mut self) -> bool {
+            let Some((text, position)) = self
+                .streams
+                .as_ref()
+                .zip(self.stream)
+                .and_then(|(s, i)| s[i].get(self.next))
+            else {
+                return false;
+            };
+            self.next += 1;
+            self.token.text.clear();
+            self.token.text.push_str(text);
+            self.token.position = *position;
+            true
+        }
+        fn token(&self) -> &Token {
+            &self.token
+        }
+        fn token_mut(&mut self) -> &mut Token {
+            &mut self.token
+        }
+    }
+
+    /// Every text's streams, computed once.
+    pub struct Precomputed(Arc<TermMap>);
+
+    impl Precomputed {
+        pub fn new(docs: &[Document], analyzer: &Analyzer) -> Self {
+            let mut terms: TermMap = HashMap::new();
+            for d in docs {
+                for text in [&d.title, &d.body, &d.attachment_text] {
+                    let a = analyzer.analyze(text);
+                    let term = |s: &Span| {
+                        (
+                            a.text[s.start as usize..s.end as usize].to_string(),
+                            s.position as usize,
+                        )
+                    };
+                    let precise = a.precise.iter().map(term).collect();
+                    let sub_words = a
+                        .search
+                        .iter()
+                        .filter(|s| !a.precise.contains(s))
+                        .map(term)
+                        .collect();
+                    let chars: Vec<(String, usize)> = a.chars.iter().map(term).collect();
+                    // Overlapping bigrams of consecutive CJK characters.
+                    let is_cjk = |t: &str| t.chars().count() == 1;
+                    let bigrams = chars
+                        .windows(2)
+                        .filter(|w| is_cjk(&w[0].0) && is_cjk(&w[1].0))
+                        .enumerate()
+                        .map(|(i, w)| (format!("{}{}", w[0].0, w[1].0), i))
+                        .collect();
+                    terms.insert(text.clone(), Arc::new([precise, sub_words, chars, bigrams]));
+                }
+            }
+            Precomputed(Arc::new(terms))
+        }
+
+        /// Indexes `docs` from the precomputed streams; returns wall and CPU time.
+        pub fn index(&self, docs: &[Document], feed: Feed) -> (Duration, f64) {
+            let (schema, fields) = gongkai_index::schema::build_schema();
+            let index = tantivy::Index::create_in_ram(schema);
+            let streams = match feed {
+                Feed::Gongkai => [Some(0), Some(1), Some(2)],
+                Feed::CharsOnly => [None, None, Some(2)],
+                Feed::BigramsOnly => [None, None, Some(3)],
+            };
+            for (name, stream) in [PRECISE_TOKENIZER, SEARCH_TOKENIZER, CHARS_TOKENIZER]
+                .into_iter()
+                .zip(streams)
+            {
+                index.tokenizers().register(
+                    name,
+                    Replay {
+                        terms: Arc::clone(&self.0),
+                        stream,
+                    },
+                );
+            }
+            super::timed(|| {
+                let mut writer: tantivy::IndexWriter =
+                    index.writer_with_num_threads(2, 512 << 20).expect("writer");
+                for d in docs {
+                    writer
+                        .add_document(gongkai_index::schema::to_tantivy(d, &fields))
+                        .expect("add");
+                }
+                writer.commit().expect("commit");
+                writer.wait_merging_threads().expect("merge");
+            })
+        }
+    }
 }

@@ -4,19 +4,17 @@
 //!
 //! Each piece of text becomes a disjunction over the analyzer's streams:
 //! a phrase on the precise words (boost 3), the word itself in the search
-//! stream (sub-word recall, boost 1.5), and a phrase of character bigrams
+//! stream (sub-word recall, boost 1.5), and a phrase of its characters
 //! (substrings the dictionary cuts differently, boost 1), on the title
 //! (×2) and the body. A query that is a 文号 or 索引号 also looks up the
 //! normalised key, boosted far above text matches, so that document comes first.
 
 use tantivy::Term;
-use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, RegexQuery, TermQuery,
-};
+use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption};
 
 use crate::Error;
-use crate::analysis::{Analyzer, TermStream, is_cjk, normalize};
+use crate::analysis::{Analyzer, TermStream, normalize};
 use crate::doc_number::{doc_number_key, index_number_key};
 use crate::schema::Fields;
 
@@ -254,10 +252,19 @@ impl<'a> QueryBuilder<'a> {
     fn piece(&self, piece: &Piece, relaxed: bool) -> Option<Box<dyn Query>> {
         let normalized = normalize(&piece.text);
         let precise = self.analyzer.terms(TermStream::Precise, &normalized);
-        let bigrams = self.analyzer.terms(TermStream::Bigram, &normalized);
-        if precise.is_empty() && bigrams.is_empty() {
+        let chars = self.analyzer.terms(TermStream::Chars, &normalized);
+        if precise.is_empty() && chars.is_empty() {
             return None;
         }
+        // One dictionary word of two or three characters is found by the
+        // word fields wherever the dictionary sees it: as a word, or as a
+        // sub-word of a longer one. Its characters anywhere else straddle
+        // two words (财政 in 理财|政策) and are not what was asked; looking
+        // for them would also cost a phrase over two of the longest
+        // character posting lists. Anything else also looks for its
+        // characters in a row.
+        let dictionary_word = matches!(precise.as_slice(),
+            [word] if (2..=3).contains(&word.chars().count()) && self.analyzer.has_word(word));
         let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let parts: &[(bool, f32)] = if piece.title_only {
             &[(true, 1.0)]
@@ -301,20 +308,12 @@ impl<'a> QueryBuilder<'a> {
                     boosted(term_query(field(TermStream::Search), word), 1.5 * weight),
                 ));
             }
-            if let Some(q) = sequence(field(TermStream::Bigram), &bigrams) {
-                should.push((Occur::Should, boosted(q, weight)));
+            // Characters in a row: the substring, whatever the dictionary did.
+            if dictionary_word {
+                continue;
             }
-            // A lone CJK character only exists inside bigrams: match those that start with it.
-            if let [single] = bigrams.as_slice() {
-                let mut it = single.chars();
-                if let (Some(c), None) = (it.next(), it.next())
-                    && is_cjk(c)
-                {
-                    let pattern = format!("{}.", regex::escape(single));
-                    if let Ok(q) = RegexQuery::from_pattern(&pattern, field(TermStream::Bigram)) {
-                        should.push((Occur::Should, boosted(Box::new(q), 0.5 * weight)));
-                    }
-                }
+            if let Some(q) = sequence(field(TermStream::Chars), &chars) {
+                should.push((Occur::Should, boosted(q, weight)));
             }
         }
         (!should.is_empty()).then(|| Box::new(BooleanQuery::new(should)) as Box<dyn Query>)

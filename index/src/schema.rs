@@ -15,7 +15,7 @@ use tantivy::schema::{
 };
 use tantivy::{DateTime, TantivyDocument};
 
-use crate::analysis::{BIGRAM_TOKENIZER, PRECISE_TOKENIZER, SEARCH_TOKENIZER, TermStream};
+use crate::analysis::{CHARS_TOKENIZER, PRECISE_TOKENIZER, SEARCH_TOKENIZER, TermStream};
 use crate::doc_number::{stored_doc_number_key, stored_index_number_key};
 use crate::document::Document;
 
@@ -28,9 +28,9 @@ pub struct Fields {
     pub url: Field,
     /// The whole document as JSON (stored only).
     pub stored: Field,
-    /// Title, precise / search / bigram streams.
+    /// Title, precise / search / chars streams.
     pub title: [Field; 3],
-    /// Body and attachment text, precise / search / bigram streams.
+    /// Body and attachment text, precise / search / chars streams.
     pub body: [Field; 3],
     /// Publication date (day precision, fast).
     pub published: Field,
@@ -59,7 +59,7 @@ impl Fields {
         match stream {
             TermStream::Precise => fields[0],
             TermStream::Search => fields[1],
-            TermStream::Bigram => fields[2],
+            TermStream::Chars => fields[2],
         }
     }
 }
@@ -70,7 +70,7 @@ pub fn build_schema() -> (Schema, Fields) {
     let raw_fast = STRING | FAST;
     // The search stream is only ever queried term by term (its sub-words
     // share their word's position, so phrases belong to the precise and
-    // bigram streams): it needs no positions, which saves a third of the
+    // chars streams): it needs no positions, which saves a third of the
     // position data.
     let text = |tokenizer: &str| {
         let record = if tokenizer == SEARCH_TOKENIZER {
@@ -90,12 +90,12 @@ pub fn build_schema() -> (Schema, Fields) {
     let title = [
         builder.add_text_field("title_precise", text(PRECISE_TOKENIZER)),
         builder.add_text_field("title_search", text(SEARCH_TOKENIZER)),
-        builder.add_text_field("title_bigram", text(BIGRAM_TOKENIZER)),
+        builder.add_text_field("title_chars", text(CHARS_TOKENIZER)),
     ];
     let body = [
         builder.add_text_field("body_precise", text(PRECISE_TOKENIZER)),
         builder.add_text_field("body_search", text(SEARCH_TOKENIZER)),
-        builder.add_text_field("body_bigram", text(BIGRAM_TOKENIZER)),
+        builder.add_text_field("body_chars", text(CHARS_TOKENIZER)),
     ];
     let published = builder.add_date_field(
         "published",

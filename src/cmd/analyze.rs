@@ -12,7 +12,7 @@ use gongkai_index::{Analyzer, TermStream};
 #[derive(Debug, clap::Args)]
 pub struct AnalyzeArgs {
     /// Which term stream to show.
-    #[arg(long, default_value = "precise", value_parser = ["precise", "search", "bigram"])]
+    #[arg(long, default_value = "precise", value_parser = ["precise", "search", "chars"])]
     pub field: String,
     /// Text to analyse; `-` or nothing reads lines from standard input.
     pub text: Option<String>,

@@ -11,9 +11,15 @@
 //!   3 characters) at the word's own position, then the word — for recall
 //!   (`农业` finds 中国农业发展银行). The search *field* stores only the
 //!   sub-words: the words are in the precise field already;
-//! - **bigram**: overlapping character bigrams of every CJK run (a lone CJK
-//!   character stays a unigram) and whole alphanumeric runs, for substrings
-//!   the dictionary cuts differently or does not know.
+//! - **chars**: every CJK character with its ordinal position, and whole
+//!   alphanumeric runs, for substrings the dictionary cuts differently or
+//!   does not know: a phrase of characters is an exact substring match of any
+//!   length (a bigram phrase is the special case of two). Characters, not
+//!   overlapping bigrams, because tantivy's indexing cost per term grows with
+//!   the vocabulary: ≈ 6,000 distinct characters stay in cache where hundreds
+//!   of thousands of bigrams do not, and with the same terms precomputed the
+//!   character stream indexed 2.7× faster than the bigram stream (see
+//!   docs/benchmarks.md).
 //!
 //! Punctuation and whitespace never become terms. Deriving the sub-words from
 //! the precise words (instead of running jieba's `cut_for_search` as well)
@@ -29,7 +35,7 @@ use std::path::Path;
 
 use jieba_rs::Jieba;
 pub use normalize::{Normalized, normalize};
-pub use tokenizer::{BIGRAM_TOKENIZER, PRECISE_TOKENIZER, SEARCH_TOKENIZER, register_tokenizers};
+pub use tokenizer::{CHARS_TOKENIZER, PRECISE_TOKENIZER, SEARCH_TOKENIZER, register_tokenizers};
 
 use crate::Error;
 
@@ -46,20 +52,20 @@ pub enum TermStream {
     Precise,
     /// Dictionary sub-words at their word's position, then the word.
     Search,
-    /// Character bigrams of CJK runs and whole alphanumeric runs.
-    Bigram,
+    /// CJK characters one by one and whole alphanumeric runs, with positions.
+    Chars,
 }
 
 impl TermStream {
     /// All streams, in the order the index fields use them.
-    pub const ALL: [TermStream; 3] = [TermStream::Precise, TermStream::Search, TermStream::Bigram];
+    pub const ALL: [TermStream; 3] = [TermStream::Precise, TermStream::Search, TermStream::Chars];
 
-    /// Parses `precise`, `search` or `bigram`.
+    /// Parses `precise`, `search` or `chars`.
     pub fn parse(name: &str) -> Option<Self> {
         match name {
             "precise" => Some(TermStream::Precise),
             "search" => Some(TermStream::Search),
-            "bigram" => Some(TermStream::Bigram),
+            "chars" => Some(TermStream::Chars),
             _ => None,
         }
     }
@@ -86,8 +92,8 @@ pub struct Analysis {
     pub precise: Vec<Span>,
     /// Words and sub-words.
     pub search: Vec<Span>,
-    /// Bigrams and alphanumeric runs.
-    pub bigram: Vec<Span>,
+    /// CJK characters and alphanumeric runs.
+    pub chars: Vec<Span>,
 }
 
 impl Analysis {
@@ -96,7 +102,7 @@ impl Analysis {
         match kind {
             TermStream::Precise => &self.precise,
             TermStream::Search => &self.search,
-            TermStream::Bigram => &self.bigram,
+            TermStream::Chars => &self.chars,
         }
     }
 
@@ -181,7 +187,7 @@ impl Analyzer {
         let mut sub_words = Vec::new();
         self.words(&analysis.text, &mut analysis.precise, &mut sub_words);
         analysis.search = search_stream(&analysis.precise, &sub_words);
-        push_bigrams(&analysis.text, &mut analysis.bigram);
+        push_chars(&analysis.text, &mut analysis.chars);
         analysis
     }
 
@@ -235,7 +241,7 @@ impl Analyzer {
             ..Default::default()
         };
         match kind {
-            TermStream::Bigram => push_bigrams(&analysis.text, &mut analysis.bigram),
+            TermStream::Chars => push_chars(&analysis.text, &mut analysis.chars),
             _ => {
                 let mut sub_words = Vec::new();
                 self.words(&analysis.text, &mut analysis.precise, &mut sub_words);
@@ -248,13 +254,22 @@ impl Analyzer {
     /// Dictionary sub-words of a long word, and the parts of an alphanumeric
     /// compound (`wes-5.4` → `wes`), at the word's position.
     fn push_sub_words(&self, word: &str, byte_start: usize, position: u32, out: &mut Vec<Span>) {
-        let boundaries: Vec<usize> = word
-            .char_indices()
-            .map(|(i, _)| i)
-            .chain(std::iter::once(word.len()))
-            .collect();
-        let chars = boundaries.len() - 1;
-        if chars > 2 && word.chars().all(is_cjk) {
+        // Sub-words of CJK words longer than two characters; words longer
+        // than MAX_SUB_WORD_CHARS are names or noise, and are not split.
+        const MAX_SUB_WORD_CHARS: usize = 32;
+        let mut boundaries = [0usize; MAX_SUB_WORD_CHARS + 1];
+        let mut chars = 0;
+        let mut all_cjk = true;
+        for (i, c) in word.char_indices() {
+            if chars == MAX_SUB_WORD_CHARS || !is_cjk(c) {
+                all_cjk = false;
+                break;
+            }
+            boundaries[chars] = i;
+            chars += 1;
+        }
+        boundaries[chars] = word.len();
+        if all_cjk && chars > 2 {
             for len in [2usize, 3] {
                 if chars <= len {
                     continue;
@@ -318,66 +333,37 @@ pub fn is_cjk(c: char) -> bool {
 /// Whether a segment is a term: it holds a letter, digit or ideograph and is
 /// not absurdly long.
 fn is_term(word: &str) -> bool {
-    word.len() <= MAX_TERM_BYTES && word.chars().any(char::is_alphanumeric)
+    // is_cjk first: char::is_alphanumeric takes a slow table lookup for ideographs.
+    word.len() <= MAX_TERM_BYTES && word.chars().any(|c| is_cjk(c) || c.is_alphanumeric())
 }
 
-/// Character bigrams of CJK runs, whole alphanumeric runs.
-fn push_bigrams(normalized: &str, out: &mut Vec<Span>) {
+/// Every CJK character on its own and whole alphanumeric runs, with ordinal
+/// positions: a phrase of them is an exact substring match of any length.
+fn push_chars(normalized: &str, out: &mut Vec<Span>) {
     let mut position = 0u32;
-    #[derive(PartialEq)]
-    enum Class {
-        Cjk,
-        Alnum,
-        Other,
-    }
-    let class = |c: char| {
-        if is_cjk(c) {
-            Class::Cjk
-        } else if c.is_alphanumeric() {
-            Class::Alnum
-        } else {
-            Class::Other
+    let mut run_start: Option<usize> = None;
+    let push_run = |start: usize, end: usize, out: &mut Vec<Span>, position: &mut u32| {
+        if end - start <= MAX_TERM_BYTES {
+            out.push(make_span(start, end, *position));
+            *position += 1;
         }
     };
-    let mut chars = normalized.char_indices().peekable();
-    while let Some((start, c)) = chars.next() {
-        match class(c) {
-            Class::Other => {}
-            Class::Alnum => {
-                let mut end = start + c.len_utf8();
-                while let Some(&(i, n)) = chars.peek() {
-                    if class(n) != Class::Alnum {
-                        break;
-                    }
-                    end = i + n.len_utf8();
-                    chars.next();
-                }
-                let run = &normalized[start..end];
-                if run.len() <= MAX_TERM_BYTES {
-                    out.push(make_span(start, end, position));
-                    position += 1;
-                }
-            }
-            Class::Cjk => {
-                let mut prev = (start, c);
-                let mut emitted = false;
-                while let Some(&(i, n)) = chars.peek() {
-                    if class(n) != Class::Cjk {
-                        break;
-                    }
-                    let end = i + n.len_utf8();
-                    out.push(make_span(prev.0, end, position));
-                    position += 1;
-                    emitted = true;
-                    prev = (i, n);
-                    chars.next();
-                }
-                if !emitted {
-                    out.push(make_span(start, start + c.len_utf8(), position));
-                    position += 1;
-                }
-            }
+    for (i, c) in normalized.char_indices() {
+        let cjk = is_cjk(c);
+        if !cjk && c.is_alphanumeric() {
+            run_start.get_or_insert(i);
+            continue;
         }
+        if let Some(start) = run_start.take() {
+            push_run(start, i, out, &mut position);
+        }
+        if cjk {
+            out.push(make_span(i, i + c.len_utf8(), position));
+            position += 1;
+        }
+    }
+    if let Some(start) = run_start {
+        push_run(start, normalized.len(), out, &mut position);
     }
 }
 
@@ -453,15 +439,15 @@ mod tests {
     }
 
     #[test]
-    fn bigrams_cover_cjk_runs_and_keep_alnum_runs() {
-        let terms = analyzer().terms(TermStream::Bigram, "2020年财政，县");
-        assert_eq!(terms, vec!["2020", "年财", "财政", "县"]);
+    fn chars_split_cjk_and_keep_alnum_runs() {
+        let terms = analyzer().terms(TermStream::Chars, "2020年财政，县abc1");
+        assert_eq!(terms, vec!["2020", "年", "财", "政", "县", "abc1"]);
     }
 
     #[test]
     fn positions_are_ordinal() {
         let a = analyzer().analyze("技术学校，招生。2020年");
-        for stream in [&a.precise, &a.bigram] {
+        for stream in [&a.precise, &a.chars] {
             let positions: Vec<u32> = stream.iter().map(|s| s.position).collect();
             assert_eq!(positions, (0..positions.len() as u32).collect::<Vec<_>>());
         }
@@ -483,6 +469,6 @@ mod tests {
                 let _ = an.terms(kind, text);
             }
         }
-        assert!(an.terms(TermStream::Bigram, &"x".repeat(500)).is_empty());
+        assert!(an.terms(TermStream::Chars, &"x".repeat(500)).is_empty());
     }
 }

@@ -23,14 +23,14 @@ use std::sync::Arc;
 
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer, TokenizerManager};
 
-use super::{Analyzer, Span, TermStream, normalize, push_bigrams};
+use super::{Analyzer, Span, TermStream, normalize, push_chars};
 
 /// Registered name of the precise stream's tokenizer.
 pub const PRECISE_TOKENIZER: &str = "gongkai_precise";
 /// Registered name of the search stream's tokenizer.
 pub const SEARCH_TOKENIZER: &str = "gongkai_search";
-/// Registered name of the bigram stream's tokenizer.
-pub const BIGRAM_TOKENIZER: &str = "gongkai_bigram";
+/// Registered name of the chars stream's tokenizer.
+pub const CHARS_TOKENIZER: &str = "gongkai_chars";
 
 /// One stream of the shared analyzer as a tantivy [`Tokenizer`].
 #[derive(Clone)]
@@ -40,7 +40,7 @@ pub struct StreamTokenizer {
 }
 
 /// What this thread last did for one text: tantivy indexes a document's
-/// title (then body) through the precise, search and bigram fields in turn,
+/// title (then body) through the precise, search and chars fields in turn,
 /// so the three tokenizers see the same text one after the other.
 struct LastText {
     /// The original text.
@@ -91,9 +91,9 @@ impl Tokenizer for StreamTokenizer {
             });
             let normalized = Rc::clone(&last.normalized);
             let kind = self.kind;
-            if kind == TermStream::Bigram {
+            if kind == TermStream::Chars {
                 let mut spans = Vec::new();
-                push_bigrams(&normalized, &mut spans);
+                push_chars(&normalized, &mut spans);
                 return SpanTokenStream::new(normalized, spans);
             }
             if let Some((_, spans)) = last.pending.take_if(|(pending, _)| *pending == kind) {
@@ -144,7 +144,7 @@ pub fn register_tokenizers(manager: &TokenizerManager, analyzer: &Arc<Analyzer>)
     for (name, kind) in [
         (PRECISE_TOKENIZER, TermStream::Precise),
         (SEARCH_TOKENIZER, TermStream::Search),
-        (BIGRAM_TOKENIZER, TermStream::Bigram),
+        (CHARS_TOKENIZER, TermStream::Chars),
     ] {
         manager.register(
             name,
@@ -180,9 +180,9 @@ mod tests {
             analyzer: Arc::clone(&analyzer),
             kind: TermStream::Search,
         };
-        let mut bigram = StreamTokenizer {
+        let mut chars = StreamTokenizer {
             analyzer: Arc::clone(&analyzer),
-            kind: TermStream::Bigram,
+            kind: TermStream::Chars,
         };
         let texts = ["中国农业发展银行", "臺南市財政預算", "中国农业发展银行"];
         for (i, text) in texts.iter().enumerate() {
@@ -193,12 +193,12 @@ mod tests {
                 (&mut search, &mut precise)
             };
             let first = collect(a, text);
-            let bigrams = collect(&mut bigram, text);
+            let chars_terms = collect(&mut chars, text);
             let second = collect(b, text);
             let again = collect(b, text);
             assert_eq!(
-                bigrams.into_iter().map(|t| t.0).collect::<Vec<_>>(),
-                analyzer.terms(TermStream::Bigram, text),
+                chars_terms.into_iter().map(|t| t.0).collect::<Vec<_>>(),
+                analyzer.terms(TermStream::Chars, text),
                 "{text}"
             );
             assert_eq!(second, again, "{text}");
