@@ -546,3 +546,43 @@ fn rebuild_applies_a_changed_taxonomy() {
     );
     assert_eq!(doc("news").kind.as_deref(), Some("新闻"));
 }
+
+#[test]
+fn a_generation_of_an_older_layout_is_refused_until_rebuilt() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let data = tmp.path().join("data");
+    let docs = tmp.path().join("docs.jsonl");
+    std::fs::write(
+        &docs,
+        r#"{"id":"b","title":"财政预算公开","body":"县财政局公开年度预算。","published":"2023-02-03"}"#,
+    )
+    .expect("write docs");
+    let (ok, out) = gongkai(&["index", docs.to_str().expect("utf-8")], &data);
+    assert!(ok, "{out}");
+    // What the previous release wrote: the same index with its character
+    // fields named and analysed as bigrams (tantivy keeps the schema in meta.json).
+    let meta = data.join("generations/000001/meta.json");
+    let text = std::fs::read_to_string(&meta).expect("meta.json");
+    let old = text
+        .replace("\"title_chars\"", "\"title_bigram\"")
+        .replace("\"body_chars\"", "\"body_bigram\"")
+        .replace("\"gongkai_chars\"", "\"gongkai_bigram\"");
+    assert_ne!(old, text, "meta.json names the chars fields");
+    std::fs::write(&meta, old).expect("rewrite meta.json");
+
+    let (ok, out) = gongkai(&["search", "预算"], &data);
+    assert!(!ok, "{out}");
+    assert!(
+        out.contains("older gongkai") && out.contains("gongkai rebuild"),
+        "{out}"
+    );
+    let (ok, out) = gongkai(&["rebuild", "--threads", "1"], &data);
+    assert!(ok, "{out}");
+    assert_eq!(current(&data), "2");
+    let (ok, out) = gongkai(&["search", "预算", "--format", "json"], &data);
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("\"total\":1") || out.contains("\"total\": 1"),
+        "{out}"
+    );
+}

@@ -25,6 +25,19 @@ pub enum Error {
     /// The data directory has no index yet.
     #[error("no index in {0} (run `gongkai index` or `gongkai crawl` first)")]
     NoIndex(PathBuf),
+    /// A generation was written by a gongkai whose index layout differs
+    /// (fields or their analysis changed): searching it would look in the
+    /// wrong places, so it is refused until rebuilt from its stored documents.
+    #[error(
+        "{path}: generation {generation} was built by an older gongkai with a different index \
+         layout; rebuild it from its stored documents with `gongkai rebuild --data DIR`"
+    )]
+    IndexLayout {
+        /// The generation's number.
+        generation: u64,
+        /// Its folder.
+        path: PathBuf,
+    },
     /// A configuration file (taxonomy, dictionary) is wrong.
     #[error("{path}: {message}")]
     Config {

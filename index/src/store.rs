@@ -147,9 +147,17 @@ impl DataDir {
         std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))
     }
 
-    /// Opens generation `n`.
+    /// Opens generation `n`; [`Error::IndexLayout`] when an older gongkai
+    /// wrote it with different fields.
     pub fn open_generation(&self, n: u64, analyzer: Arc<Analyzer>) -> Result<IndexHandle, Error> {
-        let index = Index::open(open_directory(&self.generation_path(n))?)?;
+        let path = self.generation_path(n);
+        let index = Index::open(open_directory(&path)?)?;
+        if index.schema() != build_schema().0 {
+            return Err(Error::IndexLayout {
+                generation: n,
+                path,
+            });
+        }
         Ok(IndexHandle::new(index, analyzer, n))
     }
 
@@ -159,6 +167,33 @@ impl DataDir {
             Some(n) => self.open_generation(n, analyzer),
             None => Err(Error::NoIndex(self.root.clone())),
         }
+    }
+
+    /// Opens the live generation even when an older gongkai wrote it, to
+    /// read its stored documents back (`rebuild`). Every layout so far
+    /// begins with the same id, url and stored fields; searching such a
+    /// handle is meaningless, reading documents is not.
+    pub fn open_current_for_rebuild(&self, analyzer: Arc<Analyzer>) -> Result<IndexHandle, Error> {
+        let n = self
+            .current_generation()?
+            .ok_or_else(|| Error::NoIndex(self.root.clone()))?;
+        let index = Index::open(open_directory(&self.generation_path(n))?)?;
+        let (current, fields) = build_schema();
+        let schema = index.schema();
+        let same_start = [fields.id, fields.url, fields.stored].iter().all(|&f| {
+            schema
+                .fields()
+                .nth(f.field_id() as usize)
+                .map(|(_, e)| e.name())
+                == Some(current.get_field_entry(f).name())
+        });
+        if !same_start {
+            return Err(Error::IndexLayout {
+                generation: n,
+                path: self.generation_path(n),
+            });
+        }
+        Ok(IndexHandle::new(index, analyzer, n))
     }
 
     /// Opens the live generation, creating and publishing a first one if none exists.

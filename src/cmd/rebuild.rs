@@ -83,7 +83,8 @@ pub fn run(args: RebuildArgs) -> anyhow::Result<ExitCode> {
     let analyzer = dir
         .analyzer()
         .context("loading the analyzer (user-dict.txt)")?;
-    let live = dir.open_current(analyzer.clone())?;
+    // An older layout is fine here: only its stored documents are read.
+    let live = dir.open_current_for_rebuild(analyzer.clone())?;
     let live_number = live.generation;
     let live = Searcher::new(live)?;
     // A rebuild is cheap to redo: an interrupted one is discarded, not resumed.
