@@ -114,6 +114,8 @@ fn main() {
             }
         });
     });
+    // CPU-seconds per MB of segmentation alone.
+    let segmentation_cpu = (!index_only).then(|| cpu / mb);
     if !index_only {
         println!(
             "baseline jieba cut_for_search (2 threads): {:.1} MB/s wall, {:.1} MB per CPU-second",
@@ -168,10 +170,19 @@ fn main() {
         let precomputed = replay::Precomputed::new(slice, &analyzer);
         for (feed, what) in [
             (replay::Feed::Gongkai, "the same terms as gongkai"),
+            (replay::Feed::PreciseOnly, "the precise words alone"),
             (replay::Feed::CharsOnly, "the chars stream alone"),
             (replay::Feed::BigramsOnly, "overlapping bigrams alone"),
         ] {
             let (wall, cpu) = precomputed.index(slice, feed);
+            if let (replay::Feed::PreciseOnly, Some(segmentation)) = (feed, segmentation_cpu) {
+                // Segmenting and indexing the words alone, perfectly parallel on two cores.
+                let bound = 2.0 / (cpu / slice_mb + segmentation);
+                println!(
+                    "bound: jieba (baseline) + tantivy with the precise words alone, two cores: at most {bound:.1} MB/s; half the two-core segmentation limit (perfectly parallel) is {:.1} MB/s",
+                    1.0 / segmentation
+                );
+            }
             println!(
                 "floor: tantivy IndexWriter with {what}, precomputed (2 threads, first {} documents): {:.1} MB/s wall, {:.1} MB per CPU-second",
                 slice.len(),
@@ -378,6 +389,8 @@ mod replay {
     pub enum Feed {
         /// Precise, sub-words and characters: what gongkai indexes.
         Gongkai,
+        /// Precise words alone (what a phrase-capable word index needs at least).
+        PreciseOnly,
         /// Characters alone.
         CharsOnly,
         /// Overlapping bigrams alone.
@@ -477,6 +490,7 @@ mod replay {
             let index = tantivy::Index::create_in_ram(schema);
             let streams = match feed {
                 Feed::Gongkai => [Some(0), Some(1), Some(2)],
+                Feed::PreciseOnly => [Some(0), None, None],
                 Feed::CharsOnly => [None, None, Some(2)],
                 Feed::BigramsOnly => [None, None, Some(3)],
             };
