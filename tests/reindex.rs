@@ -423,23 +423,26 @@ fn reindex_after_migration_end_to_end() {
     );
 }
 
-#[test]
-fn rebuild_applies_a_new_dictionary_word_to_old_documents() {
+/// A data directory holding `jsonl` indexed by `gongkai index` (generation 1),
+/// with the command's output.
+fn indexed(jsonl: &str) -> (tempfile::TempDir, PathBuf, String) {
     let tmp = tempfile::tempdir().expect("tempdir");
     let data = tmp.path().join("data");
     let docs = tmp.path().join("docs.jsonl");
-    std::fs::write(
-        &docs,
-        concat!(
-            r#"{"id":"a","title":"关于推进数字乡村振兴试点的通知","body":"各乡镇：现就数字乡村振兴试点工作通知如下。","published":"2023-01-02"}"#,
-            "\n",
-            r#"{"id":"b","title":"财政预算公开","body":"县财政局公开年度预算。","published":"2023-02-03"}"#,
-            "\n"
-        ),
-    )
-    .expect("write docs");
+    std::fs::write(&docs, jsonl).expect("write docs");
     let (ok, out) = gongkai(&["index", docs.to_str().expect("utf-8")], &data);
     assert!(ok, "{out}");
+    (tmp, data, out)
+}
+
+#[test]
+fn rebuild_applies_a_new_dictionary_word_to_old_documents() {
+    let (_tmp, data, _) = indexed(concat!(
+        r#"{"id":"a","title":"关于推进数字乡村振兴试点的通知","body":"各乡镇：现就数字乡村振兴试点工作通知如下。","published":"2023-01-02"}"#,
+        "\n",
+        r#"{"id":"b","title":"财政预算公开","body":"县财政局公开年度预算。","published":"2023-02-03"}"#,
+        "\n"
+    ));
     let word = "数字乡村振兴试点";
     let terms = |data: &Path| -> bool {
         let dir = gongkai_index::DataDir::new(data);
@@ -490,22 +493,14 @@ fn rebuild_applies_a_new_dictionary_word_to_old_documents() {
 
 #[test]
 fn rebuild_applies_a_changed_taxonomy() {
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let data = tmp.path().join("data");
-    let docs = tmp.path().join("docs.jsonl");
-    std::fs::write(
-        &docs,
-        concat!(
-            r#"{"id":"given","title":"县政府关于印发工作方案的通知","body":"各乡镇人民政府：现将方案印发给你们。","published":"2023-01-02","category":"政府文件"}"#,
-            "\n",
-            r#"{"id":"column","title":"停水通知","body":"城区部分路段停水。","published":"2023-02-03","column":"便民公告","url":"https://example.gov.cn/bmgg/1.html"}"#,
-            "\n",
-            r#"{"id":"news","title":"县长调研春耕","body":"县长到乡镇调研春耕生产。","published":"2023-03-04","kind":"新闻"}"#,
-            "\n"
-        ),
-    )
-    .expect("write docs");
-    let (_, out) = gongkai(&["index", docs.to_str().expect("utf-8")], &data);
+    let (_tmp, data, out) = indexed(concat!(
+        r#"{"id":"given","title":"县政府关于印发工作方案的通知","body":"各乡镇人民政府：现将方案印发给你们。","published":"2023-01-02","category":"政府文件"}"#,
+        "\n",
+        r#"{"id":"column","title":"停水通知","body":"城区部分路段停水。","published":"2023-02-03","column":"便民公告","url":"https://example.gov.cn/bmgg/1.html"}"#,
+        "\n",
+        r#"{"id":"news","title":"县长调研春耕","body":"县长到乡镇调研春耕生产。","published":"2023-03-04","kind":"新闻"}"#,
+        "\n"
+    ));
     let doc = |id: &str| {
         let dir = gongkai_index::DataDir::new(&data);
         let s = gongkai_index::Searcher::new(
@@ -549,16 +544,9 @@ fn rebuild_applies_a_changed_taxonomy() {
 
 #[test]
 fn a_generation_of_an_older_layout_is_refused_until_rebuilt() {
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let data = tmp.path().join("data");
-    let docs = tmp.path().join("docs.jsonl");
-    std::fs::write(
-        &docs,
+    let (_tmp, data, _) = indexed(
         r#"{"id":"b","title":"财政预算公开","body":"县财政局公开年度预算。","published":"2023-02-03"}"#,
-    )
-    .expect("write docs");
-    let (ok, out) = gongkai(&["index", docs.to_str().expect("utf-8")], &data);
-    assert!(ok, "{out}");
+    );
     // What the previous release wrote: the same index with its character
     // fields named and analysed as bigrams (tantivy keeps the schema in meta.json).
     let meta = data.join("generations/000001/meta.json");

@@ -85,8 +85,8 @@ fn main() {
                 .unwrap_or(usize::MAX),
         )
         .collect();
-    let text_bytes: usize = docs.iter().map(|d| d.title.len() + d.body.len()).sum();
-    let mb = text_bytes as f64 / 1e6;
+    let mb = text_mb(&docs);
+    let text_bytes = mb * 1e6;
     println!(
         "corpus: {} documents, {:.1} MB of title+body text",
         docs.len(),
@@ -127,11 +127,7 @@ fn main() {
     // Where indexing time goes: analysis alone, then building tantivy documents, one thread.
     let analyzer = std::sync::Arc::new(gongkai_index::Analyzer::new());
     let sample = &docs[..docs.len().min(5_000)];
-    let sample_mb = sample
-        .iter()
-        .map(|d| d.title.len() + d.body.len())
-        .sum::<usize>() as f64
-        / 1e6;
+    let sample_mb = text_mb(sample);
     let (_, cpu) = timed(|| {
         for d in sample {
             std::hint::black_box(analyzer.analyze(&d.body));
@@ -162,11 +158,7 @@ fn main() {
     // The precomputed terms take ≈ 0.5 GB per 10,000 documents: a slice.
     if std::env::var_os("GONGKAI_BENCH_FLOOR").is_some() {
         let slice = &docs[..docs.len().min(15_000)];
-        let slice_mb = slice
-            .iter()
-            .map(|d| d.title.len() + d.body.len())
-            .sum::<usize>() as f64
-            / 1e6;
+        let slice_mb = text_mb(slice);
         let precomputed = replay::Precomputed::new(slice, &analyzer);
         for (feed, what) in [
             (replay::Feed::Gongkai, "the same terms as gongkai"),
@@ -217,7 +209,7 @@ fn main() {
     println!(
         "index size: {:.1} MB ({:.2}× the text; stored documents included); peak RSS {:.0} MB (before indexing {:.0} MB)",
         size as f64 / 1e6,
-        size as f64 / text_bytes as f64,
+        size as f64 / text_bytes,
         peak_rss_mb(),
         rss_before
     );
@@ -330,6 +322,14 @@ fn main() {
         PANICS.load(std::sync::atomic::Ordering::Relaxed)
     );
     println!("peak RSS at end: {:.0} MB", peak_rss_mb());
+}
+
+/// Megabytes of title + body text: the unit of every throughput figure.
+fn text_mb(docs: &[Document]) -> f64 {
+    docs.iter()
+        .map(|d| d.title.len() + d.body.len())
+        .sum::<usize>() as f64
+        / 1e6
 }
 
 static PANICS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
