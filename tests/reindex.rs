@@ -435,6 +435,32 @@ fn indexed(jsonl: &str) -> (tempfile::TempDir, PathBuf, String) {
     (tmp, data, out)
 }
 
+/// The stored document `id` of the live generation.
+fn stored(data: &Path, id: &str) -> gongkai_index::Document {
+    let dir = gongkai_index::DataDir::new(data);
+    let s = gongkai_index::Searcher::new(
+        dir.open_current(dir.analyzer().expect("analyzer"))
+            .expect("open"),
+    )
+    .expect("searcher");
+    s.get(id).expect("get").expect("document")
+}
+
+/// Writes `DATA/taxonomy.toml`: the default taxonomy with `alias` taught to 公共卫生.
+fn teach_public_health_alias(data: &Path, alias: &str) {
+    let default = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("index/data/taxonomy.toml"),
+    )
+    .expect("default taxonomy");
+    let taught = default.replacen(
+        r#"aliases = ["公共卫生","#,
+        &format!(r#"aliases = ["{alias}", "公共卫生","#),
+        1,
+    );
+    assert_ne!(taught, default, "the alias was added");
+    std::fs::write(data.join("taxonomy.toml"), taught).expect("taxonomy.toml");
+}
+
 #[test]
 fn rebuild_applies_a_new_dictionary_word_to_old_documents() {
     let (_tmp, data, _) = indexed(concat!(
@@ -501,15 +527,7 @@ fn rebuild_applies_a_changed_taxonomy() {
         r#"{"id":"news","title":"县长调研春耕","body":"县长到乡镇调研春耕生产。","published":"2023-03-04","kind":"新闻"}"#,
         "\n"
     ));
-    let doc = |id: &str| {
-        let dir = gongkai_index::DataDir::new(&data);
-        let s = gongkai_index::Searcher::new(
-            dir.open_current(dir.analyzer().expect("analyzer"))
-                .expect("open"),
-        )
-        .expect("searcher");
-        s.get(id).expect("get").expect("document")
-    };
+    let doc = |id: &str| stored(&data, id);
     assert_ne!(
         doc("column").category_source.as_deref(),
         Some("column"),
@@ -517,17 +535,7 @@ fn rebuild_applies_a_changed_taxonomy() {
     );
 
     // Staff teach the taxonomy the portal's column name, then rebuild.
-    let default = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("index/data/taxonomy.toml"),
-    )
-    .expect("default taxonomy");
-    let taught = default.replacen(
-        r#"aliases = ["公共卫生","#,
-        r#"aliases = ["便民公告", "公共卫生","#,
-        1,
-    );
-    assert_ne!(taught, default, "the alias was added");
-    std::fs::write(data.join("taxonomy.toml"), taught).expect("taxonomy.toml");
+    teach_public_health_alias(&data, "便民公告");
     let (ok, out) = gongkai(&["rebuild", "--threads", "1"], &data);
     assert!(ok, "{out}");
     assert!(out.contains("1 re-categorised"), "{out}");
@@ -572,5 +580,47 @@ fn a_generation_of_an_older_layout_is_refused_until_rebuilt() {
     assert!(
         out.contains("\"total\":1") || out.contains("\"total\": 1"),
         "{out}"
+    );
+}
+
+#[test]
+fn rebuild_retrains_the_classifier_on_what_the_taxonomy_now_places() {
+    let mut jsonl = String::new();
+    for i in 1..=4 {
+        jsonl.push_str(&format!(
+            r#"{{"id":"p{i}","title":"县政府采购中心采购公告第{i}号","body":"本项目采购办公设备，供应商报价截止时间另行通知，采购人为县财政局。","published":"2023-01-0{i}","category":"政府采购"}}"#
+        ));
+        jsonl.push('\n');
+        jsonl.push_str(&format!(
+            r#"{{"id":"h{i}","title":"儿童疫苗接种工作通知{i}","body":"各乡镇卫生院要做好儿童疫苗接种和传染病预防工作，保障群众健康。","published":"2023-02-0{i}","column":"防疫专栏","url":"https://example.gov.cn/col7/{i}.html"}}"#
+        ));
+        jsonl.push('\n');
+    }
+    jsonl.push_str(r#"{"id":"x","title":"秋季疫苗接种安排","body":"卫生院开展疫苗接种，预防传染病，保障儿童健康。","published":"2023-03-01","url":"https://example.gov.cn/misc/1.html"}"#);
+    let (_tmp, data, out) = indexed(&jsonl);
+    let doc = |id: &str| stored(&data, id);
+    // Only the procurement notices were placed; the classifier learned from them alone.
+    let before = doc("x");
+    assert_eq!(
+        before.category_source.as_deref(),
+        Some("classifier"),
+        "{out}"
+    );
+    assert_eq!(before.category.as_deref(), Some("政府采购"), "{out}");
+
+    // Staff teach the taxonomy the health column; the rebuild places its
+    // documents and the retrained classifier moves the one like them.
+    teach_public_health_alias(&data, "防疫专栏");
+    let (ok, out) = gongkai(&["rebuild", "--threads", "1"], &data);
+    assert!(ok, "{out}");
+    assert!(out.contains("classifier retrained on 8 documents"), "{out}");
+    assert_eq!(doc("h1").category.as_deref(), Some("公共卫生"));
+    let after = doc("x");
+    assert_eq!(after.category.as_deref(), Some("公共卫生"), "{out}");
+    assert_eq!(after.category_source.as_deref(), Some("classifier"));
+    assert!(
+        data.join("generations/000002")
+            .join(gongkai_index::classifier::CLASSIFIER_FILE)
+            .is_file()
     );
 }

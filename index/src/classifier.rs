@@ -503,26 +503,65 @@ pub fn train_from_index(
     analyzer: &Analyzer,
     options: &TrainOptions,
 ) -> Result<Option<Classifier>, Error> {
-    let total = searcher.num_docs() as usize;
-    // Keep every n-th structural document so a large index trains in bounded time.
-    let stride = total.div_ceil(options.max_documents.max(1)).max(1);
-    let mut seen = 0usize;
-    let mut examples = Vec::new();
+    let mut sampler = Sampler::new(analyzer, searcher.num_docs() as usize, options);
     searcher.for_each_document(|doc| {
-        if is_structural(&doc) {
-            if seen.is_multiple_of(stride)
-                && let Some(class) = class_of(&doc)
-            {
-                examples.push((document_features(analyzer, &doc), class));
-            }
-            seen += 1;
-        }
+        sampler.offer(&doc);
         Ok(())
     })?;
-    if examples.is_empty() {
-        return Ok(None);
+    sampler.train(options)
+}
+
+/// Like [`train_from_index`], from documents in memory (`rebuild`).
+pub fn train_from_documents(
+    analyzer: &Analyzer,
+    docs: &[Document],
+    options: &TrainOptions,
+) -> Result<Option<Classifier>, Error> {
+    let mut sampler = Sampler::new(analyzer, docs.len(), options);
+    for doc in docs {
+        sampler.offer(doc);
     }
-    Classifier::train(&examples, options).map(Some)
+    sampler.train(options)
+}
+
+/// Keeps every n-th structural document offered, so that a large index
+/// trains in bounded time.
+struct Sampler<'a> {
+    analyzer: &'a Analyzer,
+    stride: usize,
+    seen: usize,
+    examples: Vec<(FeatureVector, usize)>,
+}
+
+impl<'a> Sampler<'a> {
+    fn new(analyzer: &'a Analyzer, total: usize, options: &TrainOptions) -> Self {
+        Sampler {
+            analyzer,
+            stride: total.div_ceil(options.max_documents.max(1)).max(1),
+            seen: 0,
+            examples: Vec::new(),
+        }
+    }
+
+    fn offer(&mut self, doc: &Document) {
+        if !is_structural(doc) {
+            return;
+        }
+        if self.seen.is_multiple_of(self.stride)
+            && let Some(class) = class_of(doc)
+        {
+            self.examples
+                .push((document_features(self.analyzer, doc), class));
+        }
+        self.seen += 1;
+    }
+
+    fn train(self, options: &TrainOptions) -> Result<Option<Classifier>, Error> {
+        if self.examples.is_empty() {
+            return Ok(None);
+        }
+        Classifier::train(&self.examples, options).map(Some)
+    }
 }
 
 fn round4(x: f32) -> f32 {

@@ -9,8 +9,9 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context;
+use gongkai_index::classifier::{CLASSIFIER_FILE, Classifier, TrainOptions, train_from_documents};
 use gongkai_index::generation::{self, DEFAULT_SAMPLE_QUERIES, Validation, ValidationReport};
-use gongkai_index::taxonomy::Taxonomy;
+use gongkai_index::taxonomy::{SOURCE_CLASSIFIER, Taxonomy};
 use gongkai_index::{Analyzer, DataDir, Document, DocumentWriter, Searcher};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -99,6 +100,7 @@ pub fn run(args: RebuildArgs) -> anyhow::Result<ExitCode> {
         Ok(())
     })?;
     let recategorised = reapply_taxonomy(&dir, &mut docs)?;
+    let model = reclassify(&analyzer, &mut docs)?;
     eprintln!(
         "rebuilding {} documents of generation {live_number} with the current dictionary \
          ({recategorised} re-categorised by the current taxonomy)",
@@ -106,14 +108,14 @@ pub fn run(args: RebuildArgs) -> anyhow::Result<ExitCode> {
     );
     let started = std::time::Instant::now();
     let n = write_generation(&dir, analyzer.clone(), "rebuild", None, docs, args.threads)?;
+    if let Some(model) = model {
+        model.save(&dir.generation_path(n).join(CLASSIFIER_FILE))?;
+    }
     let code = validate_and_swap(&dir, n, Some(&live), analyzer, &rules, &args.swap)?;
     eprintln!("rebuild took {:.1}s", started.elapsed().as_secs_f64());
     Ok(code)
 }
 
-/// Writes `docs` into generation `resume` (an unfinished one being resumed)
-/// or a new generation from `source`, replacing whatever it held, and marks
-/// it complete. Returns its number. An error marks it failed.
 /// Sorts documents again with the data directory's current taxonomy
 /// (`DATA/taxonomy.toml` or the default), so a renamed column or a new
 /// alias applies to every stored document. Categories given by the
@@ -144,6 +146,39 @@ fn reapply_taxonomy(dir: &DataDir, docs: &mut [Document]) -> anyhow::Result<usiz
     Ok(changed)
 }
 
+/// Retrains the classifier on the documents that are now placed by what
+/// they say or by the portal's structure, and lets it decide again for the
+/// documents it had placed: a taxonomy that now places more documents
+/// teaches it more. Returns the model (saved with the new generation).
+fn reclassify(analyzer: &Analyzer, docs: &mut [Document]) -> anyhow::Result<Option<Classifier>> {
+    let by_classifier = |d: &Document| d.category_source.as_deref() == Some(SOURCE_CLASSIFIER);
+    let count = docs.iter().filter(|d| by_classifier(d)).count();
+    if count == 0 {
+        return Ok(None);
+    }
+    let Some(model) = train_from_documents(analyzer, docs, &TrainOptions::default())? else {
+        eprintln!(
+            "warning: no document is placed by its metadata or the portal's structure any more; \
+             {count} earlier classifications kept"
+        );
+        return Ok(None);
+    };
+    let mut changed = 0;
+    for doc in docs.iter_mut().filter(|d| by_classifier(d)) {
+        let before = doc.category.clone();
+        model.classify(analyzer, doc);
+        changed += usize::from(doc.category != before);
+    }
+    let learned: u32 = model.trained_on().iter().sum();
+    eprintln!(
+        "classifier retrained on {learned} documents; {changed} of the {count} it places changed category"
+    );
+    Ok(Some(model))
+}
+
+/// Writes `docs` into generation `resume` (an unfinished one being resumed)
+/// or a new generation from `source`, replacing whatever it held, and marks
+/// it complete. Returns its number. An error marks it failed.
 pub fn write_generation(
     dir: &DataDir,
     analyzer: Arc<Analyzer>,
