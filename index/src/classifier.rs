@@ -366,19 +366,6 @@ impl Classifier {
         })
     }
 
-    /// Trains on documents settled by structure (unsettled ones are skipped).
-    pub fn train_documents(
-        analyzer: &Analyzer,
-        docs: &[Document],
-        options: &TrainOptions,
-    ) -> Result<Self, Error> {
-        let examples: Vec<(FeatureVector, usize)> = docs
-            .iter()
-            .filter_map(|d| class_of(d).map(|c| (document_features(analyzer, d), c)))
-            .collect();
-        Self::train(&examples, options)
-    }
-
     /// Number of features kept.
     pub fn feature_count(&self) -> usize {
         self.features.len()
@@ -642,8 +629,12 @@ mod tests {
         let analyzer = Analyzer::new();
         let docs = corpus();
         let options = TrainOptions::default();
-        let a = Classifier::train_documents(&analyzer, &docs, &options).unwrap();
-        let b = Classifier::train_documents(&analyzer, &docs, &options).unwrap();
+        let a = train_from_documents(&analyzer, &docs, &options)
+            .unwrap()
+            .expect("a model");
+        let b = train_from_documents(&analyzer, &docs, &options)
+            .unwrap()
+            .expect("a model");
         assert_eq!(a.to_json().unwrap(), b.to_json().unwrap());
         let probe = doc("河川水质监测结果", "水质", "环境保护局", None);
         let p = a.predict(&analyzer, &probe);
@@ -666,8 +657,9 @@ mod tests {
     #[test]
     fn round_trips_through_json_and_rejects_bad_files() {
         let analyzer = Analyzer::new();
-        let model =
-            Classifier::train_documents(&analyzer, &corpus(), &TrainOptions::default()).unwrap();
+        let model = train_from_documents(&analyzer, &corpus(), &TrainOptions::default())
+            .unwrap()
+            .expect("a model");
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(CLASSIFIER_FILE);
         model.save(&path).unwrap();
@@ -685,15 +677,26 @@ mod tests {
     }
 
     #[test]
-    fn nothing_to_learn_from_is_an_error() {
+    fn nothing_to_learn_from_gives_no_model() {
         assert!(Classifier::train(&[], &TrainOptions::default()).is_err());
         let analyzer = Analyzer::new();
         let unsettled = vec![Document {
             title: "x".into(),
             ..Default::default()
         }];
-        assert!(
-            Classifier::train_documents(&analyzer, &unsettled, &TrainOptions::default()).is_err()
-        );
+        let options = TrainOptions::default();
+        assert!(matches!(
+            train_from_documents(&analyzer, &unsettled, &options),
+            Ok(None)
+        ));
+        // Nor does it learn from its own earlier decisions.
+        let mut placed = corpus();
+        for d in &mut placed {
+            d.category_source = Some(SOURCE_CLASSIFIER.into());
+        }
+        assert!(matches!(
+            train_from_documents(&analyzer, &placed, &options),
+            Ok(None)
+        ));
     }
 }
