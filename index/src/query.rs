@@ -252,7 +252,9 @@ impl<'a> QueryBuilder<'a> {
     fn piece(&self, piece: &Piece, relaxed: bool) -> Option<Box<dyn Query>> {
         let normalized = normalize(&piece.text);
         let precise = self.analyzer.terms(TermStream::Precise, &normalized);
-        let chars = self.analyzer.terms(TermStream::Chars, &normalized);
+        let chars = self
+            .analyzer
+            .positioned_terms(TermStream::Chars, &normalized);
         if precise.is_empty() && chars.is_empty() {
             return None;
         }
@@ -299,7 +301,8 @@ impl<'a> QueryBuilder<'a> {
                     continue;
                 }
             }
-            if let Some(q) = sequence(field(TermStream::Precise), &precise) {
+            let words = precise.iter().zip(0..).map(|(w, i)| (w.as_str(), i));
+            if let Some(q) = sequence(field(TermStream::Precise), words) {
                 should.push((Occur::Should, boosted(q, 3.0 * weight)));
             }
             if let [word] = precise.as_slice() {
@@ -312,7 +315,8 @@ impl<'a> QueryBuilder<'a> {
             if dictionary_word {
                 continue;
             }
-            if let Some(q) = sequence(field(TermStream::Chars), &chars) {
+            let characters = chars.iter().map(|(c, i)| (c.as_str(), *i));
+            if let Some(q) = sequence(field(TermStream::Chars), characters) {
                 should.push((Occur::Should, boosted(q, weight)));
             }
         }
@@ -335,17 +339,27 @@ fn term_query(field: Field, text: &str) -> Box<dyn Query> {
     ))
 }
 
-/// A term for one word, a phrase for several.
-fn sequence(field: Field, words: &[String]) -> Option<Box<dyn Query>> {
-    match words {
+/// A term for one term, a phrase for several, at their positions (relative
+/// to the first).
+fn sequence<'t>(
+    field: Field,
+    terms: impl IntoIterator<Item = (&'t str, u32)>,
+) -> Option<Box<dyn Query>> {
+    let terms: Vec<(&str, u32)> = terms.into_iter().collect();
+    match terms.as_slice() {
         [] => None,
-        [word] => Some(term_query(field, word)),
-        _ => {
-            let terms = words
+        [(term, _)] => Some(term_query(field, term)),
+        [(_, first), ..] => {
+            let terms = terms
                 .iter()
-                .map(|w| Term::from_field_text(field, w))
+                .map(|(t, p)| {
+                    (
+                        p.saturating_sub(*first) as usize,
+                        Term::from_field_text(field, t),
+                    )
+                })
                 .collect();
-            Some(Box::new(PhraseQuery::new(terms)))
+            Some(Box::new(PhraseQuery::new_with_offset(terms)))
         }
     }
 }

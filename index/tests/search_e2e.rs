@@ -57,6 +57,13 @@ fn corpus() -> &'static Vec<Document> {
                 "",
             ),
             (
+                "x-punct",
+                "财政，预算执行说明",
+                "本县财政，预算执行情况良好。",
+                "",
+                "",
+            ),
+            (
                 "x-docnum",
                 "关于加强政务公开的通知",
                 "各乡镇人民政府：现将有关事项通知如下。",
@@ -209,6 +216,18 @@ fn a_dictionary_word_does_not_match_characters_straddling_two_words() {
     assert!(!ids(&search_ours("財政")).contains(&straddle));
     for query in ["财政策", "理财政策", "\"财政策宣\"", "策"] {
         assert!(ids(&search_ours(query)).contains(&straddle), "{query}");
+    }
+}
+
+#[test]
+fn character_phrases_do_not_cross_punctuation() {
+    let punct = "x-punct".to_string();
+    // 政预 is in 财政，预算 only across the comma.
+    assert!(!ids(&search_ours("政预")).contains(&punct));
+    assert!(!ids(&search_ours("\"政预算执\"")).contains(&punct));
+    // The phrase as written, comma and all, finds it; so does each side.
+    for query in ["\"财政，预算\"", "政，预", "预算执", "本县财政"] {
+        assert!(ids(&search_ours(query)).contains(&punct), "{query}");
     }
 }
 

@@ -236,6 +236,15 @@ impl Analyzer {
     /// queries). The search stream is jieba's search mode: each word's
     /// sub-words, then the word.
     pub fn terms(&self, kind: TermStream, text: &str) -> Vec<String> {
+        self.positioned_terms(kind, text)
+            .into_iter()
+            .map(|(term, _)| term)
+            .collect()
+    }
+
+    /// Like [`Analyzer::terms`], with each term's position (phrase queries
+    /// keep the gaps the character stream leaves at punctuation).
+    pub fn positioned_terms(&self, kind: TermStream, text: &str) -> Vec<(String, u32)> {
         let mut analysis = Analysis {
             text: normalize(text),
             ..Default::default()
@@ -248,7 +257,11 @@ impl Analyzer {
                 analysis.search = search_stream(&analysis.precise, &sub_words);
             }
         }
-        analysis.terms(kind).map(str::to_string).collect()
+        analysis
+            .terms(kind)
+            .zip(analysis.stream(kind))
+            .map(|(term, span)| (term.to_string(), span.position))
+            .collect()
     }
 
     /// Dictionary sub-words of a long word, and the parts of an alphanumeric
@@ -339,14 +352,23 @@ fn is_term(word: &str) -> bool {
 
 /// Every CJK character on its own and whole alphanumeric runs, with ordinal
 /// positions: a phrase of them is an exact substring match of any length.
+/// Punctuation and white space leave a gap of one position, so that a
+/// phrase never matches across them (`政预` is not in `财政，预算`), as
+/// bigrams of CJK runs never did.
 fn push_chars(normalized: &str, out: &mut Vec<Span>) {
     let mut position = 0u32;
     let mut run_start: Option<usize> = None;
-    let push_run = |start: usize, end: usize, out: &mut Vec<Span>, position: &mut u32| {
-        if end - start <= MAX_TERM_BYTES {
-            out.push(make_span(start, end, *position));
-            *position += 1;
+    // Whether a separator came after the last term (the next one skips a position).
+    let mut gap = false;
+    let mut push = |start: usize, end: usize, out: &mut Vec<Span>, gap: &mut bool| {
+        if end - start > MAX_TERM_BYTES {
+            return;
         }
+        if std::mem::take(gap) && !out.is_empty() {
+            position += 1;
+        }
+        out.push(make_span(start, end, position));
+        position += 1;
     };
     for (i, c) in normalized.char_indices() {
         let cjk = is_cjk(c);
@@ -355,15 +377,16 @@ fn push_chars(normalized: &str, out: &mut Vec<Span>) {
             continue;
         }
         if let Some(start) = run_start.take() {
-            push_run(start, i, out, &mut position);
+            push(start, i, out, &mut gap);
         }
         if cjk {
-            out.push(make_span(i, i + c.len_utf8(), position));
-            position += 1;
+            push(i, i + c.len_utf8(), out, &mut gap);
+        } else {
+            gap = true;
         }
     }
     if let Some(start) = run_start {
-        push_run(start, normalized.len(), out, &mut position);
+        push(start, normalized.len(), out, &mut gap);
     }
 }
 
@@ -447,10 +470,11 @@ mod tests {
     #[test]
     fn positions_are_ordinal() {
         let a = analyzer().analyze("技术学校，招生。2020年");
-        for stream in [&a.precise, &a.chars] {
-            let positions: Vec<u32> = stream.iter().map(|s| s.position).collect();
-            assert_eq!(positions, (0..positions.len() as u32).collect::<Vec<_>>());
-        }
+        let positions: Vec<u32> = a.precise.iter().map(|s| s.position).collect();
+        assert_eq!(positions, (0..positions.len() as u32).collect::<Vec<_>>());
+        // Characters: ordinal, with a gap of one at each punctuation run.
+        let positions: Vec<u32> = a.chars.iter().map(|s| s.position).collect();
+        assert_eq!(positions, vec![0, 1, 2, 3, 5, 6, 8, 9]);
     }
 
     #[test]
