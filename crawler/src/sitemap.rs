@@ -27,6 +27,9 @@ pub fn parse(xml: &[u8]) -> Sitemap {
     let mut buf = Vec::new();
     let mut in_loc = false;
     let mut in_sitemap = false;
+    // The text of the open <loc>: quick-xml (0.38+) reports an entity such
+    // as `&amp;` as its own event between two pieces of text.
+    let mut loc = String::new();
     let mut events = 0usize;
     loop {
         events += 1;
@@ -35,46 +38,39 @@ pub fn parse(xml: &[u8]) -> Sitemap {
         }
         match reader.read_event_into(&mut buf) {
             Ok(Event::Start(e)) => match e.local_name().into_inner() {
-                "loc" => in_loc = true,
+                "loc" => {
+                    in_loc = true;
+                    loc.clear();
+                }
                 "sitemap" => in_sitemap = true,
                 _ => {}
             },
             Ok(Event::End(e)) => match e.local_name().into_inner() {
-                "loc" => in_loc = false,
+                "loc" if in_loc => {
+                    in_loc = false;
+                    push(&mut out, in_sitemap, &loc);
+                }
                 "sitemap" => in_sitemap = false,
                 _ => {}
             },
             Ok(Event::Text(t)) if in_loc => {
                 let raw: String = t.to_string();
-                let loc = quick_xml::escape::unescape(&raw)
-                    .map(|c| c.into_owned())
-                    .unwrap_or(raw);
-                push(&mut out, in_sitemap, loc);
-            }
-            Ok(Event::CData(t)) if in_loc => {
-                let loc: String = t.to_string();
-                push(&mut out, in_sitemap, loc);
-            }
-            Ok(Event::GeneralRef(r)) if in_loc => {
-                // `&amp;` inside <loc> arrives as a separate event in quick-xml 0.38+.
-                let target = match &*r {
-                    "amp" => "&",
-                    "lt" => "<",
-                    "gt" => ">",
-                    "quot" => "\"",
-                    "apos" => "'",
-                    _ => "",
-                };
-                let list = if in_sitemap {
-                    &mut out.sitemaps
-                } else {
-                    &mut out.urls
-                };
-                if let Some(last) = list.last_mut() {
-                    last.push_str(target);
+                match quick_xml::escape::unescape(&raw) {
+                    Ok(text) => loc.push_str(&text),
+                    Err(_) => loc.push_str(&raw),
                 }
             }
-            Ok(Event::Eof) | Err(_) => break,
+            Ok(Event::CData(t)) if in_loc => loc.push_str(&t),
+            Ok(Event::GeneralRef(r)) if in_loc => {
+                loc.push_str(quick_xml::escape::resolve_xml_entity(&r).unwrap_or(""));
+            }
+            Ok(Event::Eof) | Err(_) => {
+                // Malformed XML: keep what was read, a <loc> cut short included.
+                if in_loc {
+                    push(&mut out, in_sitemap, &loc);
+                }
+                break;
+            }
             _ => {}
         }
         buf.clear();
@@ -82,13 +78,12 @@ pub fn parse(xml: &[u8]) -> Sitemap {
     out
 }
 
-fn push(out: &mut Sitemap, in_sitemap: bool, loc: String) {
+fn push(out: &mut Sitemap, in_sitemap: bool, loc: &str) {
     let list = if in_sitemap {
         &mut out.sitemaps
     } else {
         &mut out.urls
     };
-    // Text split by an entity continues the previous <loc>.
     list.push(loc.trim().to_string());
 }
 
@@ -110,5 +105,13 @@ mod tests {
         assert_eq!(s.sitemaps, vec!["http://h/s1.xml", "http://h/s2.xml"]);
         assert!(s.urls.is_empty());
         assert_eq!(parse(b"<not xml").urls.len(), 0);
+    }
+
+    #[test]
+    fn entities_in_locations_are_resolved() {
+        let s = parse(
+            br#"<urlset><url><loc>http://h/list.jsp?a=1&amp;b=2&lt;&unknown;</loc></url></urlset>"#,
+        );
+        assert_eq!(s.urls, vec!["http://h/list.jsp?a=1&b=2<"]);
     }
 }
