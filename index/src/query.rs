@@ -311,10 +311,10 @@ impl<'a> QueryBuilder<'a> {
                     boosted(term_query(field(TermStream::Search), word), 1.5 * weight),
                 ));
             }
-            // Characters in a row: the substring, whatever the dictionary did.
             if dictionary_word {
                 continue;
             }
+            // Characters in a row: the substring, whatever the dictionary did.
             let characters = chars.iter().map(|(c, i)| (c.as_str(), *i));
             if let Some(q) = sequence(field(TermStream::Chars), characters) {
                 should.push((Occur::Should, boosted(q, weight)));
