@@ -59,6 +59,10 @@ pub struct CrawlSummary {
     pub trap_limited: u64,
     pub attachments: u64,
     pub attachments_with_text: u64,
+    /// Pages whose fetch failed transiently (5xx, 429, network, timeout)
+    /// after the fetcher's retries and were tried once more at the end of
+    /// the run; those that failed again are also counted in `failed`.
+    pub retried_later: u64,
     pub failed: std::collections::BTreeMap<String, u64>,
     /// Documents of the crawled hosts this (finished) run no longer found.
     pub gone: Vec<String>,
@@ -317,6 +321,12 @@ impl Crawler {
         let mut started_pages = 0u64;
         let mut docs = 0u64;
         let mut budget_hit = false;
+        // Pages that failed transiently, fetched once more after the rest of
+        // the run: a server that is down for a few seconds (a deploy, an
+        // overloaded CMS) recovers in the meantime. They are not marked done,
+        // so an interrupted run fetches them again when resumed.
+        let mut deferred: Vec<QueueItem> = Vec::new();
+        let mut deferred_once: HashSet<String> = HashSet::new();
         loop {
             while inflight.len() < global && !self.stop.load(Ordering::Relaxed) {
                 if self.cfg.max_pages.is_some_and(|m| started_pages >= m) {
@@ -343,7 +353,19 @@ impl Crawler {
                 });
             }
             let Some(joined) = inflight.join_next().await else {
-                break;
+                if deferred.is_empty() || budget_hit || self.stop.load(Ordering::Relaxed) {
+                    break;
+                }
+                let pause = self.cool_down();
+                tracing::info!(pages = deferred.len(), ?pause, "retrying failed pages");
+                let until = Instant::now() + pause;
+                while Instant::now() < until && !self.stop.load(Ordering::Relaxed) {
+                    tokio::time::sleep(Duration::from_millis(100).min(pause)).await;
+                }
+                for item in deferred.drain(..) {
+                    ctx.push(item);
+                }
+                continue;
             };
             let (item, outcome) = match joined {
                 Ok(v) => v,
@@ -354,6 +376,15 @@ impl Crawler {
                     continue;
                 }
             };
+            if let PageOutcome::Failed { reason, status } = &outcome
+                && is_transient(reason, *status)
+                && deferred_once.insert(item.key.clone())
+            {
+                tracing::debug!(url = %item.url, %reason, "failed: will retry at the end of the run");
+                summary.retried_later += 1;
+                deferred.push(item);
+                continue;
+            }
             let is_doc = record(&mut self.state, &mut ctx, &item, outcome, &mut summary)?;
             if is_doc {
                 docs += 1;
@@ -367,7 +398,10 @@ impl Crawler {
                 elapsed: started.elapsed(),
             });
         }
-        let finished = ctx.frontier.is_empty() && !budget_hit && !self.stop.load(Ordering::Relaxed);
+        let finished = ctx.frontier.is_empty()
+            && deferred.is_empty()
+            && !budget_hit
+            && !self.stop.load(Ordering::Relaxed);
         self.state.resolve_aliases()?;
         if finished {
             let hosts: Vec<String> = seed_hosts.iter().cloned().collect();
@@ -377,6 +411,13 @@ impl Crawler {
         summary.finished = finished;
         summary.seconds = started.elapsed().as_secs_f64();
         Ok(summary)
+    }
+
+    /// How long the end-of-run retry waits: four times the fetcher's longest
+    /// backoff (4 s by default), at most a minute.
+    fn cool_down(&self) -> Duration {
+        let f = &self.cfg.fetch;
+        (f.backoff * 2u32.saturating_pow(f.retries + 1)).min(Duration::from_secs(60))
     }
 
     /// Fetches and parses one origin's robots.txt (see [`Robots`] for the
@@ -544,6 +585,15 @@ impl Ctx<'_> {
             });
         }
         Ok(())
+    }
+}
+
+/// A failure the server may get over: 5xx, 429, a network error or a timeout.
+/// 4xx, oversized bodies and bad URLs will fail the same way again.
+fn is_transient(reason: &str, status: Option<u16>) -> bool {
+    match status {
+        Some(s) => s >= 500 || s == 429,
+        None => matches!(reason, "network" | "timeout"),
     }
 }
 

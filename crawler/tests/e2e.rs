@@ -112,6 +112,50 @@ fn crawl_survives_flaky_server() {
     assert!(score.non_documents.is_empty(), "{}", score.report());
 }
 
+/// A page that fails more often than the fetcher retries (4 attempts) is
+/// fetched once more at the end of the run and kept; one that always fails is
+/// recorded as failed once, and the run still finishes.
+#[test]
+fn transient_failures_are_retried_at_the_end_of_the_run() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let site = tmp.path().join("site");
+    common::make_site("classic", &site);
+    let truth = common::truth(&site);
+    let faults_path = site.join("_meta").join("faults.tsv");
+    let mut faults = std::fs::read_to_string(&faults_path).expect("faults.tsv");
+    let already_faulty: Vec<String> = faults
+        .lines()
+        .filter_map(|l| l.split('\t').next().map(str::to_string))
+        .collect();
+    let mut articles = truth
+        .iter()
+        .filter(|t| t.kind == "article" && !already_faulty.contains(&t.url));
+    let recovers = articles.next().expect("an article").url.clone();
+    let broken = articles.next().expect("another article").url.clone();
+    faults.push_str(&format!(
+        "{recovers}\tstatus 503 first 4\n{broken}\tstatus 500 first 1000000\n"
+    ));
+    std::fs::write(&faults_path, faults).expect("write faults.tsv");
+    let server = common::Server::start(&site, &[]);
+    let data = tmp.path().join("data");
+    let summary = crawl(&data, config(&server.base));
+    eprintln!("retry: {summary:?}");
+    assert!(summary.finished, "{summary:?}");
+    assert_eq!(summary.retried_later, 2, "{summary:?}");
+    assert_eq!(summary.failed.get("http-500"), Some(&1), "{summary:?}");
+    assert_eq!(summary.failed.get("http-503"), None, "{summary:?}");
+    let state = gongkai_crawler::State::open(&data.join("crawl.sqlite")).expect("state");
+    let docs = state.documents().expect("docs");
+    assert!(
+        docs.iter().any(|d| d.url.ends_with(&recovers)),
+        "{recovers} lost"
+    );
+    assert!(
+        !docs.iter().any(|d| d.url.ends_with(&broken)),
+        "{broken} kept"
+    );
+}
+
 /// A portal moved to a new platform: crawling the old site, then the new
 /// one into the same state keeps every moved document's id (索引号/文号 or
 /// content hash) and records its old URL as an alias.

@@ -190,7 +190,7 @@ fn print_summary(s: &CrawlSummary) {
     eprintln!(
         "crawl {}{}: {} fetched in {:.1}s ({:.0} pages/s): {} new, {} changed, {} unchanged ({} not modified), \
          {} aliases; {} lists, {} soft 404s, {} other pages, {} redirects; {} blocked by robots.txt, \
-         {} trap-limited; attachments {} ({} with text); {} gone; failed: {}{}",
+         {} trap-limited; attachments {} ({} with text); {} gone; {} retried later; failed: {}{}",
         s.run,
         if s.resumed { " (resumed)" } else { "" },
         s.fetched,
@@ -210,6 +210,7 @@ fn print_summary(s: &CrawlSummary) {
         s.attachments,
         s.attachments_with_text,
         s.gone.len(),
+        s.retried_later,
         failed,
         if s.finished {
             ""
