@@ -193,11 +193,14 @@ fn analyze_prints_one_line_per_input_line() {
     assert!(lines[2].split(' ').any(|t| t == "一网通办"), "{}", lines[2]);
     assert!(!lines[2].contains('，'));
 
-    let chars = gongkai(&["analyze", "--field", "chars", "2020年財政"]);
-    assert_eq!(
-        String::from_utf8_lossy(&chars.stdout).trim(),
-        "2020 年 财 政"
-    );
+    for field in ["chars", "bigram"] {
+        let chars = gongkai(&["analyze", "--field", field, "2020年財政"]);
+        assert_eq!(
+            String::from_utf8_lossy(&chars.stdout).trim(),
+            "2020 年 财 政",
+            "--field {field}"
+        );
+    }
     let search = gongkai(&["analyze", "--field", "search", "中国农业发展银行"]);
     assert!(
         String::from_utf8_lossy(&search.stdout)

@@ -11,8 +11,9 @@ use gongkai_index::{Analyzer, TermStream};
 /// Arguments of `gongkai analyze`.
 #[derive(Debug, clap::Args)]
 pub struct AnalyzeArgs {
-    /// Which term stream to show.
-    #[arg(long, default_value = "precise", value_parser = ["precise", "search", "chars"])]
+    /// Which term stream to show. `bigram` is the fallback's former name and
+    /// shows `chars`, the stream that replaced the overlapping bigrams.
+    #[arg(long, default_value = "precise", value_parser = ["precise", "search", "chars", "bigram"])]
     pub field: String,
     /// Text to analyse; `-` or nothing reads lines from standard input.
     pub text: Option<String>,

@@ -65,7 +65,9 @@ impl TermStream {
         match name {
             "precise" => Some(TermStream::Precise),
             "search" => Some(TermStream::Search),
-            "chars" => Some(TermStream::Chars),
+            // The fallback was once overlapping bigrams; the old name still
+            // names it, so scripts written against it keep working.
+            "chars" | "bigram" => Some(TermStream::Chars),
             _ => None,
         }
     }
