@@ -1,12 +1,13 @@
 //! Crawl → index → search, end to end through the binary on both fixture
 //! styles: every article indexed once with the category the taxonomy gives
-//! it, and the project code that only an attachment (PDF, DOCX, XLSX) holds
-//! finds its document.
+//! it, and the project code that only an attachment (PDF, DOCX, XLSX, and a
+//! real Word 97 `.doc` planted in the site) holds finds its document.
 
 #[path = "serve_support/mod.rs"]
 mod serve_support;
 
 use std::collections::HashMap;
+use std::path::Path;
 use std::process::Command;
 
 use gongkai_index::{DataDir, SearchRequest, Searcher};
@@ -23,7 +24,39 @@ struct Truth {
 
 #[derive(serde::Deserialize)]
 struct TruthAttachment {
+    url: String,
     phrase: String,
+}
+
+/// The project code in crawler/tests/fixtures/budget-2024.doc, found nowhere else.
+const DOC_CODE: &str = "YLXM-DOC-20240517";
+
+/// Points the first attachment of the first article that has one at a real
+/// Word 97 `.doc` instead, and returns that article's path. Pages are
+/// rewritten as bytes, so GBK pages stay GBK.
+fn plant_word97_attachment(site: &Path, truth: &[Truth]) -> String {
+    let article = truth
+        .iter()
+        .find(|t| t.kind == "article" && !t.attachments.is_empty())
+        .expect("an article with an attachment");
+    let old = &article.attachments[0].url;
+    let new = format!("{}.doc", old.rsplit_once('.').expect("an extension").0);
+    let root = site.join("site");
+    let fixture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("crawler/tests/fixtures/budget-2024.doc");
+    std::fs::copy(&fixture, root.join(new.trim_start_matches('/'))).expect("copy the .doc");
+    let page = root.join(article.url.trim_start_matches('/'));
+    let html = std::fs::read(&page).expect("article page");
+    let (old, new) = (old.as_bytes(), new.as_bytes());
+    let at = html
+        .windows(old.len())
+        .position(|w| w == old)
+        .expect("the page links its attachment");
+    let mut planted = html[..at].to_vec();
+    planted.extend_from_slice(new);
+    planted.extend_from_slice(&html[at + old.len()..]);
+    std::fs::write(&page, planted).expect("rewrite the page");
+    article.url.clone()
 }
 
 fn crawl_and_check(style: &str) {
@@ -42,6 +75,13 @@ fn crawl_and_check(style: &str) {
         "{}",
         String::from_utf8_lossy(&made.stderr)
     );
+    let truth: Vec<Truth> = std::fs::read_to_string(site.join("truth.jsonl"))
+        .expect("truth.jsonl")
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).expect("truth line"))
+        .collect();
+    let planted = plant_word97_attachment(&site, &truth);
     let portal = Portal::start(&site);
     let data = tmp.path().join("data");
     let crawl = Command::new(BIN)
@@ -63,12 +103,6 @@ fn crawl_and_check(style: &str) {
         String::from_utf8_lossy(&crawl.stderr)
     );
 
-    let truth: Vec<Truth> = std::fs::read_to_string(site.join("truth.jsonl"))
-        .expect("truth.jsonl")
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| serde_json::from_str(l).expect("truth line"))
-        .collect();
     let articles: Vec<&Truth> = truth.iter().filter(|t| t.kind == "article").collect();
 
     let dir = DataDir::new(&data);
@@ -104,10 +138,13 @@ fn crawl_and_check(style: &str) {
     // Attachment codes find their document.
     let mut by_phrase: HashMap<&str, &str> = HashMap::new();
     for t in &articles {
-        for a in &t.attachments {
-            by_phrase.insert(&a.phrase, &t.url);
+        for (i, a) in t.attachments.iter().enumerate() {
+            if !(t.url == planted && i == 0) {
+                by_phrase.insert(&a.phrase, &t.url);
+            }
         }
     }
+    by_phrase.insert(DOC_CODE, &planted);
     assert!(
         by_phrase.len() >= 50,
         "{style}: {} attachment codes in the fixture",
@@ -129,6 +166,18 @@ fn crawl_and_check(style: &str) {
             eprintln!("{style}: {phrase} did not find {expected}");
         }
     }
+    let doc = searcher
+        .search(&SearchRequest {
+            query: DOC_CODE.into(),
+            limit: 3,
+            ..Default::default()
+        })
+        .expect("search");
+    assert_eq!(
+        doc.hits.first().map(|h| h.url.as_str()),
+        Some(format!("{}{planted}", portal.base).as_str()),
+        "{style}: the .doc attachment's code finds its article"
+    );
     assert!(
         found * 100 >= by_phrase.len() * 90,
         "{style}: {found} of {} attachment codes find their document",
