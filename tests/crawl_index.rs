@@ -1,7 +1,7 @@
 //! Crawl → index → search, end to end through the binary on both fixture
 //! styles: every article indexed once with the category the taxonomy gives
 //! it, and the project code that only an attachment (PDF, DOCX, XLSX, and a
-//! real Word 97 `.doc` planted in the site) holds finds its document.
+//! Word 97 `.doc` and an OFD planted in the site) holds finds its document.
 
 #[path = "serve_support/mod.rs"]
 mod serve_support;
@@ -28,23 +28,30 @@ struct TruthAttachment {
     phrase: String,
 }
 
-/// The project code in crawler/tests/fixtures/budget-2024.doc, found nowhere else.
-const DOC_CODE: &str = "YLXM-DOC-20240517";
+/// Real attachment files in crawler/tests/fixtures, each with a project code
+/// found nowhere else: a Word 97 `.doc` written by LibreOffice and an OFD.
+const PLANTED: [(&str, &str); 2] = [
+    ("budget-2024.doc", "YLXM-DOC-20240517"),
+    ("notice-2024.ofd", "YLXM-OFD-20241101"),
+];
 
-/// Points the first attachment of the first article that has one at a real
-/// Word 97 `.doc` instead, and returns that article's path. Pages are
-/// rewritten as bytes, so GBK pages stay GBK.
-fn plant_word97_attachment(site: &Path, truth: &[Truth]) -> String {
+/// Points the first attachment of the `nth` article that has one at the
+/// fixture `file` instead (same path, the fixture's extension), and returns
+/// that article's path. Pages are rewritten as bytes, so GBK pages stay GBK.
+fn plant_attachment(site: &Path, truth: &[Truth], nth: usize, file: &str) -> String {
     let article = truth
         .iter()
-        .find(|t| t.kind == "article" && !t.attachments.is_empty())
+        .filter(|t| t.kind == "article" && !t.attachments.is_empty())
+        .nth(nth)
         .expect("an article with an attachment");
     let old = &article.attachments[0].url;
-    let new = format!("{}.doc", old.rsplit_once('.').expect("an extension").0);
+    let ext = file.rsplit_once('.').expect("an extension").1;
+    let new = format!("{}.{ext}", old.rsplit_once('.').expect("an extension").0);
     let root = site.join("site");
-    let fixture =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("crawler/tests/fixtures/budget-2024.doc");
-    std::fs::copy(&fixture, root.join(new.trim_start_matches('/'))).expect("copy the .doc");
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("crawler/tests/fixtures")
+        .join(file);
+    std::fs::copy(&fixture, root.join(new.trim_start_matches('/'))).expect("copy the fixture");
     let page = root.join(article.url.trim_start_matches('/'));
     let html = std::fs::read(&page).expect("article page");
     let (old, new) = (old.as_bytes(), new.as_bytes());
@@ -81,7 +88,11 @@ fn crawl_and_check(style: &str) {
         .filter(|l| !l.trim().is_empty())
         .map(|l| serde_json::from_str(l).expect("truth line"))
         .collect();
-    let planted = plant_word97_attachment(&site, &truth);
+    let planted: Vec<String> = PLANTED
+        .iter()
+        .enumerate()
+        .map(|(nth, (file, _))| plant_attachment(&site, &truth, nth, file))
+        .collect();
     let portal = Portal::start(&site);
     let data = tmp.path().join("data");
     let crawl = Command::new(BIN)
@@ -139,12 +150,11 @@ fn crawl_and_check(style: &str) {
     let mut by_phrase: HashMap<&str, &str> = HashMap::new();
     for t in &articles {
         for (i, a) in t.attachments.iter().enumerate() {
-            if !(t.url == planted && i == 0) {
+            if !(planted.contains(&t.url) && i == 0) {
                 by_phrase.insert(&a.phrase, &t.url);
             }
         }
     }
-    by_phrase.insert(DOC_CODE, &planted);
     assert!(
         by_phrase.len() >= 50,
         "{style}: {} attachment codes in the fixture",
@@ -166,18 +176,20 @@ fn crawl_and_check(style: &str) {
             eprintln!("{style}: {phrase} did not find {expected}");
         }
     }
-    let doc = searcher
-        .search(&SearchRequest {
-            query: DOC_CODE.into(),
-            limit: 3,
-            ..Default::default()
-        })
-        .expect("search");
-    assert_eq!(
-        doc.hits.first().map(|h| h.url.as_str()),
-        Some(format!("{}{planted}", portal.base).as_str()),
-        "{style}: the .doc attachment's code finds its article"
-    );
+    for ((file, code), article) in PLANTED.iter().zip(&planted) {
+        let response = searcher
+            .search(&SearchRequest {
+                query: (*code).into(),
+                limit: 3,
+                ..Default::default()
+            })
+            .expect("search");
+        assert_eq!(
+            response.hits.first().map(|h| h.url.as_str()),
+            Some(format!("{}{article}", portal.base).as_str()),
+            "{style}: the code in {file} finds its article"
+        );
+    }
     assert!(
         found * 100 >= by_phrase.len() * 90,
         "{style}: {found} of {} attachment codes find their document",

@@ -5,15 +5,17 @@
 //! document cannot be found by what it actually says. Extraction uses
 //! maintained pure-Rust crates: pdf-extract (PDF text with ToUnicode maps),
 //! calamine (XLSX, XLS, ODS), zip + quick-xml for DOCX (`word/document.xml`),
-//! and cfb plus [`word97`]'s piece-table reader for legacy `.doc` (and `.wps`
-//! saved in Word's binary format). Archives and other formats are recorded
-//! without text.
+//! cfb plus [`word97`]'s piece-table reader for legacy `.doc` (and `.wps`
+//! saved in Word's binary format), and zip + quick-xml for OFD ([`ofd`], the
+//! national format of official documents). Archives and other formats are
+//! recorded without text.
 //!
 //! Parsers of complex binary formats can panic on hostile input; every
 //! extraction runs under `catch_unwind`, and the output is capped.
 
 use std::io::{Cursor, Read};
 
+mod ofd;
 mod word97;
 
 /// Most characters of text kept from one attachment.
@@ -45,6 +47,12 @@ pub fn format_of(ext: &str, content_type: Option<&str>, bytes: &[u8]) -> String 
     if ct.contains("spreadsheetml") {
         return "xlsx".into();
     }
+    if ct.contains("msword") {
+        return "doc".into();
+    }
+    if ct.contains("application/ofd") {
+        return "ofd".into();
+    }
     ext.to_ascii_lowercase()
 }
 
@@ -54,6 +62,7 @@ pub fn extract_text(format: &str, bytes: &[u8]) -> Result<String, AttachmentErro
         "pdf" => "pdf",
         "docx" => "docx",
         "doc" | "dot" | "wps" => "doc",
+        "ofd" => "ofd",
         "xlsx" | "xls" | "xlsm" | "xlsb" | "ods" => "spreadsheet",
         other => return Err(AttachmentError::Unsupported(other.to_string())),
     };
@@ -62,6 +71,7 @@ pub fn extract_text(format: &str, bytes: &[u8]) -> Result<String, AttachmentErro
             .map_err(|e| AttachmentError::Parse("pdf", e.to_string())),
         "docx" => docx_text(bytes),
         "doc" => word97::text(bytes),
+        "ofd" => ofd::text(bytes),
         _ => spreadsheet_text(bytes),
     });
     let text = match result {
@@ -211,6 +221,45 @@ mod tests {
             extract_text("wps", &fixture("ascii-report.doc")).expect("as .wps"),
             ascii
         );
+    }
+
+    #[test]
+    fn ofd_documents_give_their_text_in_page_order() {
+        let notice = extract_text("ofd", &fixture("notice-2024.ofd")).expect("notice.ofd");
+        for expected in [
+            // One text object per character, joined on their line.
+            "样例县人民政府关于印发预算管理办法的通知",
+            "样府发〔2024〕12号",
+            // Runs on one line join without a space: the code stays whole.
+            "项目编号：YLXM-OFD-20241101。",
+            "研究与开发（R&D）经费单列。",
+        ] {
+            assert!(notice.contains(expected), "{expected:?} not in {notice:?}");
+        }
+        // Document.xml's order, not the ZIP's.
+        let first = notice.find("通知").expect("page 1");
+        let second = notice.find("专项经费明细表").expect("page 2");
+        assert!(first < second, "{notice:?}");
+
+        // Written by another tool (easyofd, from LibreOffice's PDF), in its own namespace.
+        let budget = extract_text("ofd", &fixture("budget-2024-easyofd.ofd")).expect("easyofd");
+        for expected in [
+            "YLXM-DOC-20240517",
+            "一般公共预算拨款",
+            "样例县财政局2024 年",
+        ] {
+            assert!(budget.contains(expected), "{expected:?} not in {budget:?}");
+        }
+    }
+
+    #[test]
+    fn a_damaged_ofd_is_an_error() {
+        let ofd = fixture("notice-2024.ofd");
+        assert!(extract_text("ofd", &ofd[..ofd.len() / 2]).is_err());
+        assert!(extract_text("ofd", &fixture("budget-2024.doc")).is_err());
+        for cut in (0..ofd.len()).step_by(97) {
+            let _ = ofd::text(&ofd[..cut]);
+        }
     }
 
     #[test]
