@@ -165,18 +165,25 @@ fn page_text(content: &[u8], out: &mut String) -> Result<(), AttachmentError> {
     let mut in_code = false;
     // The previous text object's boundary, to tell a new line or a gap.
     let mut previous: Option<[f64; 4]> = None;
+    // A narrow gap before this object: a space if it falls between two
+    // Latin words or numbers (`Budget` `2024`), nothing between CJK.
+    let mut word_gap = false;
     loop {
         match reader.read_event_into(&mut buf) {
             Ok(Event::Start(e)) => match e.local_name().into_inner() {
                 "TextObject" => {
                     let here = boundary(&e);
+                    word_gap = false;
                     if let (Some(p), Some(h)) = (previous, here) {
                         let line = p[3].max(h[3]).max(0.1);
+                        let gap = h[0] - (p[0] + p[2]);
                         if (h[1] - p[1]).abs() > line / 2.0 {
                             out.push('\n');
-                        } else if h[0] > p[0] + p[2] + line {
+                        } else if gap > line {
                             // A gap wider than a character: table cells.
                             out.push(' ');
+                        } else {
+                            word_gap = gap > line * 0.15;
                         }
                     }
                     previous = here.or(previous);
@@ -185,7 +192,16 @@ fn page_text(content: &[u8], out: &mut String) -> Result<(), AttachmentError> {
                 _ => {}
             },
             Ok(Event::End(e)) if e.local_name().into_inner() == "TextCode" => in_code = false,
-            Ok(Event::Text(t)) if in_code => out.push_str(&t),
+            Ok(Event::Text(t)) if in_code => {
+                let latin = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+                if std::mem::take(&mut word_gap)
+                    && latin(out.chars().last())
+                    && latin(t.chars().next())
+                {
+                    out.push(' ');
+                }
+                out.push_str(&t);
+            }
             Ok(Event::GeneralRef(r)) if in_code => {
                 if let Some(c) = quick_xml::escape::resolve_xml_entity(&r) {
                     out.push_str(c);
@@ -230,9 +246,12 @@ mod tests {
             <ofd:TextObject ID="2" Boundary="30 10.4 5 5"><ofd:TextCode X="0" Y="4">年</ofd:TextCode></ofd:TextObject>
             <ofd:TextObject ID="3" Boundary="60 10 20 5"><ofd:TextCode X="0" Y="4">R&amp;D&#x4E00;</ofd:TextCode></ofd:TextObject>
             <ofd:TextObject ID="4" Boundary="10 20 20 5"><ofd:TextCode X="0" Y="4">第二行</ofd:TextCode></ofd:TextObject>
+            <ofd:TextObject ID="5" Boundary="31.5 20 10 5"><ofd:TextCode X="0" Y="4">Budget</ofd:TextCode></ofd:TextObject>
+            <ofd:TextObject ID="6" Boundary="43 20 8 5"><ofd:TextCode X="0" Y="4">2024</ofd:TextCode></ofd:TextObject>
+            <ofd:TextObject ID="7" Boundary="51.2 20 5 5"><ofd:TextCode X="0" Y="4">年</ofd:TextCode></ofd:TextObject>
             </ofd:Layer></ofd:Content></ofd:Page>"#;
         let mut out = String::new();
         page_text(page.as_bytes(), &mut out).expect("page");
-        assert_eq!(out, "样例县2024年 R&D一\n第二行");
+        assert_eq!(out, "样例县2024年 R&D一\n第二行Budget 2024年");
     }
 }
