@@ -21,6 +21,9 @@ use super::{AttachmentError, MAX_TEXT_CHARS};
 const KIND: &str = "ofd";
 /// The most bytes read from one XML part.
 const MAX_PART: u64 = 16 * 1024 * 1024;
+/// The most bytes inflated from one file, all parts together: a ZIP of
+/// thousands of highly compressed empty pages must not cost minutes.
+const MAX_INFLATED: u64 = 256 * 1024 * 1024;
 /// The most pages read from one file.
 const MAX_PAGES: usize = 5_000;
 
@@ -40,15 +43,18 @@ pub(super) fn text(bytes: &[u8]) -> Result<String, AttachmentError> {
         return Err(parse_error("OFD.xml names no DocRoot"));
     }
     let mut out = String::new();
+    let mut inflated = entry.len() as u64;
     for root in roots.iter().take(16) {
         let root = resolve("", root);
         let document = read_part(&mut zip, &root)?;
+        inflated += document.len() as u64;
         let base = root.rsplit_once('/').map_or("", |(dir, _)| dir);
         for page in page_locations(&document)?.iter().take(MAX_PAGES) {
             let content = read_part(&mut zip, &resolve(base, page))?;
+            inflated += content.len() as u64;
             page_text(&content, &mut out)?;
             out.push('\n');
-            if out.len() > 4 * MAX_TEXT_CHARS {
+            if out.len() > 4 * MAX_TEXT_CHARS || inflated > MAX_INFLATED {
                 return Ok(out);
             }
         }
