@@ -8,7 +8,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use serde_json::Value;
-use serve_support::{BIN, Server, data_dir, enc, index, wait_for};
+use serve_support::{BIN, HOSTILE, Server, data_dir, enc, index, wait_for};
 
 fn without_timing(mut v: Value) -> Value {
     if let Some(obj) = v.as_object_mut() {
@@ -46,6 +46,7 @@ fn search_api_matches_cli_json_and_facets_ignore_the_category_filter() {
         "title",
         "title_html",
         "snippet",
+        "snippet_source",
         "category",
         "published",
         "publisher",
@@ -53,6 +54,14 @@ fn search_api_matches_cli_json_and_facets_ignore_the_category_filter() {
     ] {
         assert!(hits[0].get(key).is_some(), "hit lacks {key}");
     }
+    assert_eq!(hits[0]["snippet_source"], "body");
+    // A match only in an attachment's text: the snippet says so.
+    let (_, attached) = server.json(&format!("/api/search?q={}", enc("YLXM-PAGE-7")));
+    assert_eq!(attached["hits"][0]["id"], "hostile-3", "{attached}");
+    assert_eq!(
+        attached["hits"][0]["snippet_source"], "attachment",
+        "{attached}"
+    );
     let categories = api["facets"]["category"]
         .as_object()
         .expect("category facet");
@@ -210,11 +219,12 @@ fn doc_suggest_categories_health_metrics_cors() {
     assert_eq!(status, 200);
     let list = cats["categories"].as_array().expect("categories");
     assert_eq!(list.len(), 21, "20 categories and 新闻");
-    assert_eq!(cats["total"].as_u64(), Some(302));
+    let documents = 300 + HOSTILE.len() as u64;
+    assert_eq!(cats["total"].as_u64(), Some(documents));
 
     let (status, health) = server.json("/healthz");
     assert_eq!(status, 200);
-    assert_eq!(health["documents"].as_u64(), Some(302));
+    assert_eq!(health["documents"].as_u64(), Some(documents));
 
     let metrics = server.get("/metrics");
     assert_eq!(metrics.status, 200);
@@ -222,7 +232,7 @@ fn doc_suggest_categories_health_metrics_cors() {
     for needle in [
         "gongkai_request_duration_seconds_bucket{le=\"+Inf\"}",
         "gongkai_index_generation 1",
-        "gongkai_documents 302",
+        &format!("gongkai_documents {documents}"),
     ] {
         assert!(text.contains(needle), "metrics lack {needle}:\n{text}");
     }

@@ -115,6 +115,14 @@ fn hostile_documents_show_as_text() {
         html.contains("https://example.gov.cn/a?x=&quot;&gt;&lt;script&gt;"),
         "URL escaped in the attribute"
     );
+    // Found only by its attachment's text: the extract comes from there,
+    // labelled, and is escaped like everything else.
+    let page = server.get(&format!("/?q={}", enc("YLXM-PAGE-7")));
+    let html = page.text();
+    assert_no_markup_injected(&html);
+    assert!(html.contains("<span class=\"att\">附件</span>"), "{html}");
+    assert!(html.contains("&lt;b&gt;明细&lt;/b&gt;"), "{html}");
+    assert!(html.contains("<em>YLXM-PAGE-7</em>"), "{html}");
 }
 
 #[test]

@@ -24,7 +24,7 @@ pub mod query;
 pub mod search;
 pub mod snippet;
 
-pub use search::{SearchRequest, SearchResponse, Searcher, Sort};
+pub use search::{SearchRequest, SearchResponse, Searcher, SnippetSource, Sort};
 pub mod generation;
 pub mod migration;
 pub mod segmentation_score;

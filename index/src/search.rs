@@ -99,8 +99,12 @@ pub struct Hit {
     pub title: String,
     /// Title, HTML-escaped with matches in `<em>`.
     pub title_html: String,
-    /// Body extract, HTML-escaped with matches in `<em>`.
+    /// Body extract, HTML-escaped with matches in `<em>`; from the text of
+    /// an attachment when only that matched (see `snippet_source`).
     pub snippet: String,
+    /// Where the snippet comes from.
+    #[serde(default)]
+    pub snippet_source: SnippetSource,
     /// Category, or null.
     pub category: Option<String>,
     /// `信息公开` or `新闻`.
@@ -115,6 +119,18 @@ pub struct Hit {
     pub index_number: String,
     /// Relevance score.
     pub score: f32,
+}
+
+/// The text a hit's snippet was cut from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SnippetSource {
+    /// The document's own text.
+    #[default]
+    Body,
+    /// The text of an attached file (PDF, DOC…): the query matched there and
+    /// not in the body, as for a project code found only in a budget table.
+    Attachment,
 }
 
 /// Facet counts, in display order (serialised as a JSON object).
@@ -364,15 +380,24 @@ impl Searcher {
 }
 
 fn make_hit(doc: Document, score: f32, highlighter: &Highlighter, snippets: bool) -> Hit {
-    let snippet = if snippets {
-        highlighter.snippet(&doc.body, SNIPPET_CHARS)
-    } else {
+    let (snippet, snippet_source) = if !snippets {
         let first: String = doc.body.trim().chars().take(SNIPPET_CHARS).collect();
-        crate::snippet::escape_html(&first)
+        (crate::snippet::escape_html(&first), SnippetSource::Body)
+    } else if let Some(body) = highlighter.snippet_if_found(&doc.body, SNIPPET_CHARS) {
+        (body, SnippetSource::Body)
+    } else if let Some(attached) = highlighter.snippet_if_found(&doc.attachment_text, SNIPPET_CHARS)
+    {
+        (attached, SnippetSource::Attachment)
+    } else {
+        (
+            highlighter.snippet(&doc.body, SNIPPET_CHARS),
+            SnippetSource::Body,
+        )
     };
     Hit {
         title_html: highlighter.highlight(&doc.title),
         snippet,
+        snippet_source,
         id: doc.id,
         url: doc.url,
         title: doc.title,

@@ -28,6 +28,12 @@ impl Highlighter {
         let mut patterns: Vec<String> = Vec::new();
         for piece in pieces {
             let normalized = normalize(piece);
+            // The piece as typed, punctuation included, so that a code or a
+            // 文号 (`YLXM-2021-0042`, `国发〔2016〕55号`) is marked as one.
+            let typed = normalized.trim();
+            if typed.chars().count() > 1 {
+                patterns.push(typed.to_string());
+            }
             let whole: String = normalized.chars().filter(|c| c.is_alphanumeric()).collect();
             if !whole.is_empty() {
                 patterns.push(whole);
@@ -82,59 +88,70 @@ impl Highlighter {
     /// of matches, escaped, matches marked, `…` where the text was cut.
     pub fn snippet(&self, text: &str, max_chars: usize) -> String {
         let text = text.trim();
+        window(text, self.matches(text), max_chars)
+    }
+
+    /// Like [`Highlighter::snippet`], but only if the query matches `text`.
+    pub fn snippet_if_found(&self, text: &str, max_chars: usize) -> Option<String> {
+        let text = text.trim();
         let matches = self.matches(text);
-        let max_chars = max_chars.max(10);
-        // Character index of every char boundary is needed only at match starts.
-        let mut best = (0usize, 0usize); // (score, start byte)
-        if !matches.is_empty() {
-            let lead = max_chars / 6;
-            let char_starts: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
-            let char_at = |byte: usize| char_starts.partition_point(|&b| b < byte);
-            let mut best_score = 0usize;
-            let mut best_start = 0usize;
-            for (i, &(start, _, _)) in matches.iter().enumerate() {
-                let first_char = char_at(start).saturating_sub(lead);
-                let window_start = char_starts.get(first_char).copied().unwrap_or(0);
-                let last_char = (first_char + max_chars).min(char_starts.len());
-                let window_end = char_starts.get(last_char).copied().unwrap_or(text.len());
-                let mut seen: Vec<usize> = Vec::new();
-                let mut count = 0;
-                for &(s, e, p) in &matches[i..] {
-                    if e > window_end || s < window_start {
-                        break;
-                    }
-                    count += 1;
-                    if !seen.contains(&p) {
-                        seen.push(p);
-                    }
+        (!matches.is_empty()).then(|| window(text, matches, max_chars))
+    }
+}
+
+/// The snippet of `text` around the densest cluster of `matches`.
+fn window(text: &str, matches: Vec<(usize, usize, usize)>, max_chars: usize) -> String {
+    let max_chars = max_chars.max(10);
+    // Character index of every char boundary is needed only at match starts.
+    let mut best = (0usize, 0usize); // (score, start byte)
+    if !matches.is_empty() {
+        let lead = max_chars / 6;
+        let char_starts: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
+        let char_at = |byte: usize| char_starts.partition_point(|&b| b < byte);
+        let mut best_score = 0usize;
+        let mut best_start = 0usize;
+        for (i, &(start, _, _)) in matches.iter().enumerate() {
+            let first_char = char_at(start).saturating_sub(lead);
+            let window_start = char_starts.get(first_char).copied().unwrap_or(0);
+            let last_char = (first_char + max_chars).min(char_starts.len());
+            let window_end = char_starts.get(last_char).copied().unwrap_or(text.len());
+            let mut seen: Vec<usize> = Vec::new();
+            let mut count = 0;
+            for &(s, e, p) in &matches[i..] {
+                if e > window_end || s < window_start {
+                    break;
                 }
-                let score = seen.len() * 1000 + count;
-                if score > best_score {
-                    best_score = score;
-                    best_start = window_start;
+                count += 1;
+                if !seen.contains(&p) {
+                    seen.push(p);
                 }
             }
-            best = (best_score, best_start);
+            let score = seen.len() * 1000 + count;
+            if score > best_score {
+                best_score = score;
+                best_start = window_start;
+            }
         }
-        let start = best.1;
-        let end = text[start..]
-            .char_indices()
-            .nth(max_chars)
-            .map_or(text.len(), |(i, _)| start + i);
-        let inside: Vec<_> = matches
-            .into_iter()
-            .filter(|&(s, e, _)| s >= start && e <= end)
-            .collect();
-        let mut out = String::new();
-        if start > 0 {
-            out.push('…');
-        }
-        out.push_str(&render(text, start, end, &inside));
-        if end < text.len() {
-            out.push('…');
-        }
-        out
+        best = (best_score, best_start);
     }
+    let start = best.1;
+    let end = text[start..]
+        .char_indices()
+        .nth(max_chars)
+        .map_or(text.len(), |(i, _)| start + i);
+    let inside: Vec<_> = matches
+        .into_iter()
+        .filter(|&(s, e, _)| s >= start && e <= end)
+        .collect();
+    let mut out = String::new();
+    if start > 0 {
+        out.push('…');
+    }
+    out.push_str(&render(text, start, end, &inside));
+    if end < text.len() {
+        out.push('…');
+    }
+    out
 }
 
 /// Escapes `text[start..end]`, wrapping the given matches in `<em>`.

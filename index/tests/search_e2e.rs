@@ -4,7 +4,9 @@
 use std::io::BufRead;
 use std::sync::OnceLock;
 
-use gongkai_index::{DataDir, Document, DocumentWriter, SearchRequest, Searcher, Sort};
+use gongkai_index::{
+    DataDir, Document, DocumentWriter, SearchRequest, Searcher, SnippetSource, Sort,
+};
 
 const SLICE: usize = 3_000;
 
@@ -97,6 +99,24 @@ fn corpus() -> &'static Vec<Document> {
                 .expect("valid"),
             );
         }
+        // A one-line article whose figures are in its attachment.
+        docs.push(
+            Document {
+                id: "x-attach".into(),
+                url: "https://example.gov.cn/x-attach.html".into(),
+                title: "样例县2021年专项资金安排".into(),
+                body: "现将专项资金安排公布，详见附件。".into(),
+                attachment_text: "专项资金明细表\n项目编号 YLXM-2021-0042 乡村道路硬化 120万元"
+                    .into(),
+                published: Some("2021-06-01".into()),
+                publisher: "样例县财政局".into(),
+                category: Some("财政信息".into()),
+                kind: Some("信息公开".into()),
+                ..Default::default()
+            }
+            .validate()
+            .expect("valid"),
+        );
         docs
     })
 }
@@ -366,6 +386,35 @@ fn snippets_escape_and_mark() {
     assert!(hit.title_html.contains("&lt;script&gt;"));
     assert!(!hit.snippet.contains("<img"), "{}", hit.snippet);
     assert!(hit.snippet.contains("<em>"), "{}", hit.snippet);
+}
+
+#[test]
+fn a_match_only_in_an_attachment_gets_its_snippet_from_there() {
+    let hit_of = |query: &str| {
+        search(query)
+            .hits
+            .into_iter()
+            .find(|h| h.id == "x-attach")
+            .unwrap_or_else(|| panic!("{query}: x-attach not found"))
+    };
+    let code = hit_of("YLXM-2021-0042");
+    assert_eq!(code.snippet_source, SnippetSource::Attachment);
+    assert!(
+        code.snippet.contains("<em>YLXM-2021-0042</em>"),
+        "{}",
+        code.snippet
+    );
+    let road = hit_of("道路硬化");
+    assert_eq!(road.snippet_source, SnippetSource::Attachment);
+    assert!(road.snippet.contains("<em>"), "{}", road.snippet);
+    // In the body as well as the attachment: the body's words come first.
+    let both = hit_of("专项资金");
+    assert_eq!(both.snippet_source, SnippetSource::Body);
+    assert!(
+        both.snippet.contains("<em>专项资金</em>"),
+        "{}",
+        both.snippet
+    );
 }
 
 #[test]

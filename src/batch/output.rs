@@ -339,6 +339,7 @@ mod tests {
             title: title.into(),
             title_html: title.into(),
             snippet: "a <em>b</em> &amp; c".into(),
+            snippet_source: Default::default(),
             category: None,
             kind: Some("新闻".into()),
             published: Some("2020-01-02".into()),

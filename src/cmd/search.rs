@@ -4,7 +4,7 @@
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
-use gongkai_index::{SearchResponse, Sort};
+use gongkai_index::{SearchResponse, SnippetSource, Sort};
 
 /// Arguments of `gongkai search`.
 #[derive(Debug, clap::Args)]
@@ -108,7 +108,11 @@ fn print_table(
             hit.score
         )?;
         writeln!(out, "     {}", hit.url)?;
-        writeln!(out, "     {}", terminal_text(&hit.snippet, color))?;
+        let label = match hit.snippet_source {
+            SnippetSource::Attachment => "[附件] ",
+            SnippetSource::Body => "",
+        };
+        writeln!(out, "     {label}{}", terminal_text(&hit.snippet, color))?;
     }
     let facets: Vec<String> = response
         .facets

@@ -17,7 +17,7 @@ use gongkai_index::analysis::normalize;
 use gongkai_index::category::{CATEGORIES, KIND_NEWS};
 use gongkai_index::doc_number::doc_number_key;
 use gongkai_index::snippet::escape_html as esc;
-use gongkai_index::{SearchRequest, SearchResponse, Sort};
+use gongkai_index::{SearchRequest, SearchResponse, SnippetSource, Sort};
 
 use super::AppState;
 use super::api::{Checked, SearchParams, run_search};
@@ -44,6 +44,7 @@ ol.hits li{margin:0 0 1.2rem}\
 .t{font-size:1.1rem;margin:0}\
 .m{color:#3d3d3d;font-size:.85rem;margin:.1rem 0}\
 .sn{margin:.2rem 0;overflow-wrap:anywhere}\
+.att{font-size:.8rem;border:1px solid #888;border-radius:3px;padding:0 .25rem;margin-right:.3rem;color:#3d3d3d}\
 em{font-style:normal;color:#b00000;font-weight:600}\
 aside h2{font-size:1rem;margin:1rem 0 .3rem}\
 aside ul{list-style:none;padding:0;margin:0}aside li{margin:.15rem 0}\
@@ -379,7 +380,13 @@ fn render(
             out.push_str(&meta.join(" · "));
             out.push_str("</p>");
             if !hit.snippet.is_empty() {
-                let _ = write!(out, "<p class=\"sn\">{}</p>", hit.snippet);
+                // Matched only in an attached file: say so, or the extract
+                // reads as if it came from the page.
+                let label = match hit.snippet_source {
+                    SnippetSource::Attachment => "<span class=\"att\">附件</span>",
+                    SnippetSource::Body => "",
+                };
+                let _ = write!(out, "<p class=\"sn\">{label}{}</p>", hit.snippet);
             }
             out.push_str("</li>");
         }

@@ -15,6 +15,7 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_gongkai");
 pub const HOSTILE: &[&str] = &[
     r#"{"id":"hostile-1","title":"<script>alert(1)</script>预算恶意标题","body":"\"><img src=x onerror=alert(1)> 预算 <script>window.__pwned=1</script> 正文","published":"2023-05-01","publisher":"<b onmouseover=alert(1)>恶意机构</b>","url":"javascript:alert(1)","category":"财政预决算","doc_number":"府办〔2023〕12号"}"#,
     r#"{"id":"hostile-2\"><script>window.__pwned=2</script>","title":"\"><img src=x onerror=\"window.__pwned=3\">预算说明","body":"预算 <iframe src=javascript:alert(1)></iframe>","published":"2022-02-02","publisher":"样例县财政局","url":"https://example.gov.cn/a?x=\"><script>alert(1)</script>","category":"财政信息","doc_number":"样财〔2022〕7号"}"#,
+    r#"{"id":"hostile-3","title":"专项资金安排","body":"详见附件。","attachment_text":"<script>window.__pwned=4</script> 项目编号 YLXM-PAGE-7 <b>明细</b>","published":"2021-03-03","publisher":"样例县财政局","url":"https://example.gov.cn/hostile-3.html","category":"财政信息"}"#,
 ];
 
 /// The shared test data (../shared from the repository root).
