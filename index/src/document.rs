@@ -119,13 +119,21 @@ impl Document {
 }
 
 fn truncate_at_char(text: &mut String, max: usize) {
-    if text.len() > max {
-        let mut cut = max;
-        while !text.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        text.truncate(cut);
+    let cut = prefix_at_char(text, max).len();
+    text.truncate(cut);
+}
+
+/// The longest prefix of `text` of at most `max` bytes that ends on a
+/// character boundary.
+pub(crate) fn prefix_at_char(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
     }
+    let mut cut = max;
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    &text[..cut]
 }
 
 /// Parses the date formats portals use: `2020-01-05`, `2020/1/5`,

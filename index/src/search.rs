@@ -379,18 +379,26 @@ impl Searcher {
     }
 }
 
+/// Bytes of an attachment's text searched for a snippet.
+const MAX_ATTACHMENT_SCAN: usize = 256 * 1024;
+
 fn make_hit(doc: Document, score: f32, highlighter: &Highlighter, snippets: bool) -> Hit {
     let (snippet, snippet_source) = if !snippets {
         let first: String = doc.body.trim().chars().take(SNIPPET_CHARS).collect();
         (crate::snippet::escape_html(&first), SnippetSource::Body)
     } else if let Some(body) = highlighter.snippet_if_found(&doc.body, SNIPPET_CHARS) {
         (body, SnippetSource::Body)
-    } else if let Some(attached) = highlighter.snippet_if_found(&doc.attachment_text, SNIPPET_CHARS)
-    {
+    } else if let Some(attached) = highlighter.snippet_if_found(
+        // Attachments run to a million characters; a hit matched in the
+        // title must not cost a scan of all of them.
+        crate::document::prefix_at_char(&doc.attachment_text, MAX_ATTACHMENT_SCAN),
+        SNIPPET_CHARS,
+    ) {
         (attached, SnippetSource::Attachment)
     } else {
+        // Nothing the highlighter marks in the body (a title match, say).
         (
-            highlighter.snippet(&doc.body, SNIPPET_CHARS),
+            crate::snippet::lead(&doc.body, SNIPPET_CHARS),
             SnippetSource::Body,
         )
     };

@@ -99,6 +99,11 @@ impl Highlighter {
     }
 }
 
+/// The start of `text`, escaped, as a snippet with nothing marked.
+pub fn lead(text: &str, max_chars: usize) -> String {
+    window(text.trim(), Vec::new(), max_chars)
+}
+
 /// The snippet of `text` around the densest cluster of `matches`.
 fn window(text: &str, matches: Vec<(usize, usize, usize)>, max_chars: usize) -> String {
     let max_chars = max_chars.max(10);
