@@ -20,8 +20,8 @@
 
 use std::io::Write;
 
-use gongkai_index::SearchResponse;
 use gongkai_index::search::Hit;
+use gongkai_index::{SearchResponse, SnippetSource};
 
 use super::input::QueryLine;
 
@@ -57,6 +57,8 @@ pub enum Field {
     DocNumber,
     IndexNumber,
     Snippet,
+    /// `body`, or `attachment` when the snippet comes from an attached file.
+    SnippetSource,
 }
 
 /// Every field name, in the order `--help` lists them.
@@ -77,6 +79,7 @@ pub const FIELD_NAMES: &[(&str, Field)] = &[
     ("doc_number", Field::DocNumber),
     ("index_number", Field::IndexNumber),
     ("snippet", Field::Snippet),
+    ("snippet_source", Field::SnippetSource),
 ];
 
 /// A parsed `--fields` list (a newtype so clap takes it as one value).
@@ -162,6 +165,10 @@ fn value(field: Field, q: &QueryLine, total: u64, rank: usize, hit: &Hit) -> ser
         Field::DocNumber => Value::from(hit.doc_number.as_str()),
         Field::IndexNumber => Value::from(hit.index_number.as_str()),
         Field::Snippet => Value::from(html_to_text(&hit.snippet)),
+        Field::SnippetSource => match hit.snippet_source {
+            SnippetSource::Body => Value::from("body"),
+            SnippetSource::Attachment => Value::from("attachment"),
+        },
     }
 }
 
@@ -366,10 +373,11 @@ mod tests {
             qid: "q1".into(),
             query: "预算".into(),
         };
-        let r = response(vec![
-            hit("d1", "a, \"quoted\"\ntitle", 62.018974),
-            hit("d 2", "plain\ttab", 1.0),
-        ]);
+        let attached = Hit {
+            snippet_source: SnippetSource::Attachment,
+            ..hit("d 2", "plain\ttab", 1.0)
+        };
+        let r = response(vec![hit("d1", "a, \"quoted\"\ntitle", 62.018974), attached]);
         let mut buf = Vec::new();
         {
             let mut w = OutputWriter::new(
@@ -402,14 +410,14 @@ mod tests {
 
     #[test]
     fn tsv_is_never_quoted_and_sanitised() {
-        let out = render(Format::Tsv, "qid,rank,title", false);
+        let out = render(Format::Tsv, "qid,rank,title,snippet_source", false);
         let lines: Vec<&str> = out.lines().collect();
         assert_eq!(
             lines,
             vec![
-                "qid\trank\ttitle",
-                "q1\t1\ta, \"quoted\" title",
-                "q1\t2\tplain tab"
+                "qid\trank\ttitle\tsnippet_source",
+                "q1\t1\ta, \"quoted\" title\tbody",
+                "q1\t2\tplain tab\tattachment"
             ]
         );
     }

@@ -32,7 +32,7 @@ pub struct BatchArgs {
     /// Worker threads (default: all cores).
     #[arg(long, short = 'j')]
     pub jobs: Option<usize>,
-    /// Columns (csv/tsv) or hit keys (jsonl): qid,line,query,total,rank,id,score,title,url,category,kind,published,publisher,doc_number,index_number,snippet.
+    /// Columns (csv/tsv) or hit keys (jsonl): qid,line,query,total,rank,id,score,title,url,category,kind,published,publisher,doc_number,index_number,snippet,snippet_source.
     #[arg(long, default_value = output::DEFAULT_FIELDS, value_parser = output::parse_field_list)]
     pub fields: output::FieldList,
     /// Run tag, the last column of `--format trec`.
@@ -48,7 +48,11 @@ pub fn run(args: BatchArgs) -> anyhow::Result<ExitCode> {
     let mut template = args.filters.request("");
     template.sort = args.sort.parse::<Sort>()?;
     template.limit = usize::from(args.limit);
-    template.snippets = args.fields.0.contains(&output::Field::Snippet);
+    template.snippets = args
+        .fields
+        .0
+        .iter()
+        .any(|f| matches!(f, output::Field::Snippet | output::Field::SnippetSource));
     // Batch output shows no facets: do not count them.
     template.without_facets = true;
     let jobs = args
