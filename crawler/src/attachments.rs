@@ -7,8 +7,9 @@
 //! calamine (XLSX, XLS, ODS), zip + quick-xml for DOCX (`word/document.xml`),
 //! cfb plus [`word97`]'s piece-table reader for legacy `.doc` (and `.wps`
 //! saved in Word's binary format), and zip + quick-xml for OFD ([`ofd`], the
-//! national format of official documents). Archives and other formats are
-//! recorded without text.
+//! national format of official documents). Plain `.txt` is decoded with the
+//! page charset detection. Archives and other formats are recorded without
+//! text.
 //!
 //! Parsers of complex binary formats can panic on hostile input; every
 //! extraction runs under `catch_unwind`, and the output is capped.
@@ -63,6 +64,7 @@ pub fn extract_text(format: &str, bytes: &[u8]) -> Result<String, AttachmentErro
         "docx" => "docx",
         "doc" | "dot" | "wps" => "doc",
         "ofd" => "ofd",
+        "txt" => "txt",
         "xlsx" | "xls" | "xlsm" | "xlsb" | "ods" => "spreadsheet",
         other => return Err(AttachmentError::Unsupported(other.to_string())),
     };
@@ -72,6 +74,9 @@ pub fn extract_text(format: &str, bytes: &[u8]) -> Result<String, AttachmentErro
         "docx" => docx_text(bytes),
         "doc" => word97::text(bytes),
         "ofd" => ofd::text(bytes),
+        // Plain text in whatever charset the county's office used (GBK
+        // more often than not): the page's own detection decides.
+        "txt" => Ok(crate::charset::decode(bytes, None).text),
         _ => spreadsheet_text(bytes),
     });
     let text = match result {
@@ -250,6 +255,26 @@ mod tests {
         ] {
             assert!(budget.contains(expected), "{expected:?} not in {budget:?}");
         }
+    }
+
+    #[test]
+    fn text_files_are_decoded_from_their_charset() {
+        let gb2312 = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../shared/corpus/sighan/pku_test.gb2312.txt"
+        ))
+        .expect("shared corpus");
+        let text = extract_text("txt", &gb2312).expect("txt");
+        assert!(
+            text.starts_with("共同创造美好的新世纪——二○○一年新年贺词"),
+            "{}",
+            text.chars().take(30).collect::<String>()
+        );
+        let utf8 = "附件：项目编号 YLXM-TXT-1".as_bytes();
+        assert_eq!(
+            extract_text("txt", utf8).expect("utf-8"),
+            "附件：项目编号 YLXM-TXT-1"
+        );
     }
 
     #[test]
