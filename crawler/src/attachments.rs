@@ -201,17 +201,24 @@ mod tests {
         std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
     }
 
+    fn assert_contains_all(text: &str, expected: &[&str]) {
+        for e in expected {
+            assert!(text.contains(e), "{e:?} not in {text:?}");
+        }
+    }
+
     #[test]
     fn word97_documents_give_their_text() {
         let budget = extract_text("doc", &fixture("budget-2024.doc")).expect("budget.doc");
-        for expected in [
-            "样例县财政局2024年部门预算公开说明",
-            "项目编号：YLXM-DOC-20240517",
-            "一般公共预算拨款",
-            "详见预决算公开专栏。",
-        ] {
-            assert!(budget.contains(expected), "{expected:?} not in {budget:?}");
-        }
+        assert_contains_all(
+            &budget,
+            &[
+                "样例县财政局2024年部门预算公开说明",
+                "项目编号：YLXM-DOC-20240517",
+                "一般公共预算拨款",
+                "详见预决算公开专栏。",
+            ],
+        );
         // The hyperlink's field code is not text.
         assert!(!budget.contains("HYPERLINK"), "{budget:?}");
         assert!(!budget.contains("example.gov.cn"), "{budget:?}");
@@ -231,16 +238,17 @@ mod tests {
     #[test]
     fn ofd_documents_give_their_text_in_page_order() {
         let notice = extract_text("ofd", &fixture("notice-2024.ofd")).expect("notice.ofd");
-        for expected in [
-            // One text object per character, joined on their line.
-            "样例县人民政府关于印发预算管理办法的通知",
-            "样府发〔2024〕12号",
-            // Runs on one line join without a space: the code stays whole.
-            "项目编号：YLXM-OFD-20241101。",
-            "研究与开发（R&D）经费单列。",
-        ] {
-            assert!(notice.contains(expected), "{expected:?} not in {notice:?}");
-        }
+        assert_contains_all(
+            &notice,
+            &[
+                // One text object per character, joined on their line.
+                "样例县人民政府关于印发预算管理办法的通知",
+                "样府发〔2024〕12号",
+                // Runs on one line join without a space: the code stays whole.
+                "项目编号：YLXM-OFD-20241101。",
+                "研究与开发（R&D）经费单列。",
+            ],
+        );
         // Document.xml's order, not the ZIP's.
         let first = notice.find("通知").expect("page 1");
         let second = notice.find("专项经费明细表").expect("page 2");
@@ -248,13 +256,14 @@ mod tests {
 
         // Written by another tool (easyofd, from LibreOffice's PDF), in its own namespace.
         let budget = extract_text("ofd", &fixture("budget-2024-easyofd.ofd")).expect("easyofd");
-        for expected in [
-            "YLXM-DOC-20240517",
-            "一般公共预算拨款",
-            "样例县财政局2024 年",
-        ] {
-            assert!(budget.contains(expected), "{expected:?} not in {budget:?}");
-        }
+        assert_contains_all(
+            &budget,
+            &[
+                "YLXM-DOC-20240517",
+                "一般公共预算拨款",
+                "样例县财政局2024 年",
+            ],
+        );
     }
 
     #[test]
