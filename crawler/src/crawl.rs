@@ -417,7 +417,9 @@ impl Crawler {
     /// backoff (4 s by default), at most a minute.
     fn cool_down(&self) -> Duration {
         let f = &self.cfg.fetch;
-        (f.backoff * 2u32.saturating_pow(f.retries + 1)).min(Duration::from_secs(60))
+        f.backoff
+            .saturating_mul(2u32.saturating_pow(f.retries.saturating_add(1)))
+            .min(Duration::from_secs(60))
     }
 
     /// Fetches and parses one origin's robots.txt (see [`Robots`] for the
