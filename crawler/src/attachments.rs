@@ -121,9 +121,7 @@ fn docx_text(bytes: &[u8]) -> Result<String, AttachmentError> {
             Ok(Event::Text(t)) if in_text => {
                 out.push_str(&t);
             }
-            Ok(Event::GeneralRef(r)) if in_text => {
-                out.push_str(quick_xml::escape::resolve_xml_entity(&r).unwrap_or(""));
-            }
+            Ok(Event::GeneralRef(r)) if in_text => crate::xml::push_reference(&mut out, &r),
             Ok(Event::Eof) => break,
             Err(e) => return Err(AttachmentError::Parse("docx", e.to_string())),
             _ => {}

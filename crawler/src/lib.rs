@@ -10,7 +10,7 @@
 //! - [`url_norm`]: one key per page, trap patterns;
 //! - [`charset`]: bytes → text for GBK/GB18030/Big5/UTF-8 portals;
 //! - [`extract`]: metadata, body, links, page kind;
-//! - [`attachments`]: text of PDF, DOCX, XLSX/XLS attachments;
+//! - [`attachments`]: text of PDF, DOC/DOCX, XLSX/XLS, OFD and TXT attachments;
 //! - [`state`]: the SQLite crawl state that makes a crawl resumable;
 //! - [`crawl`]: the scheduler that ties them together.
 
@@ -25,6 +25,7 @@ pub mod robots;
 pub mod sitemap;
 pub mod state;
 pub mod url_norm;
+mod xml;
 
 pub use config::CrawlConfig;
 pub use crawl::{CrawlSummary, Crawler, Progress};

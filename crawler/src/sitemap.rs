@@ -61,9 +61,7 @@ pub fn parse(xml: &[u8]) -> Sitemap {
                 }
             }
             Ok(Event::CData(t)) if in_loc => loc.push_str(&t),
-            Ok(Event::GeneralRef(r)) if in_loc => {
-                loc.push_str(quick_xml::escape::resolve_xml_entity(&r).unwrap_or(""));
-            }
+            Ok(Event::GeneralRef(r)) if in_loc => crate::xml::push_reference(&mut loc, &r),
             Ok(Event::Eof) | Err(_) => {
                 // Malformed XML: keep what was read, a <loc> cut short included.
                 if in_loc {
@@ -110,8 +108,8 @@ mod tests {
     #[test]
     fn entities_in_locations_are_resolved() {
         let s = parse(
-            br#"<urlset><url><loc>http://h/list.jsp?a=1&amp;b=2&lt;&unknown;</loc></url></urlset>"#,
+            br#"<urlset><url><loc>http://h/list.jsp?a=1&amp;b=2&lt;&unknown;&#38;c=&#x4E00;</loc></url></urlset>"#,
         );
-        assert_eq!(s.urls, vec!["http://h/list.jsp?a=1&b=2<"]);
+        assert_eq!(s.urls, vec!["http://h/list.jsp?a=1&b=2<&c=一"]);
     }
 }

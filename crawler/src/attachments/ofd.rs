@@ -208,13 +208,7 @@ fn page_text(content: &[u8], out: &mut String) -> Result<(), AttachmentError> {
                 }
                 out.push_str(&t);
             }
-            Ok(Event::GeneralRef(r)) if in_code => {
-                if let Some(c) = quick_xml::escape::resolve_xml_entity(&r) {
-                    out.push_str(c);
-                } else if let Ok(Some(c)) = r.resolve_char_ref() {
-                    out.push(c);
-                }
-            }
+            Ok(Event::GeneralRef(r)) if in_code => crate::xml::push_reference(out, &r),
             Ok(Event::Eof) => return Ok(()),
             Err(e) => return Err(parse_error(e.to_string())),
             _ => {}
