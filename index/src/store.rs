@@ -150,23 +150,13 @@ impl DataDir {
     /// Opens generation `n`; [`Error::IndexLayout`] when an older gongkai
     /// wrote it with different fields.
     pub fn open_generation(&self, n: u64, analyzer: Arc<Analyzer>) -> Result<IndexHandle, Error> {
-        let path = self.generation_path(n);
-        let index = Index::open(open_directory(&path)?)?;
-        if index.schema() != build_schema().0 {
-            return Err(Error::IndexLayout {
-                generation: n,
-                path,
-            });
-        }
-        Ok(IndexHandle::new(index, analyzer, n))
+        let current = build_schema().0;
+        self.open_checked(n, analyzer, |schema| *schema == current)
     }
 
     /// Opens the live generation; [`Error::NoIndex`] when there is none.
     pub fn open_current(&self, analyzer: Arc<Analyzer>) -> Result<IndexHandle, Error> {
-        match self.current_generation()? {
-            Some(n) => self.open_generation(n, analyzer),
-            None => Err(Error::NoIndex(self.root.clone())),
-        }
+        self.open_generation(self.current_number()?, analyzer)
     }
 
     /// Opens the live generation even when an older gongkai wrote it, to
@@ -174,23 +164,38 @@ impl DataDir {
     /// begins with the same id, url and stored fields; searching such a
     /// handle is meaningless, reading documents is not.
     pub fn open_current_for_rebuild(&self, analyzer: Arc<Analyzer>) -> Result<IndexHandle, Error> {
-        let n = self
-            .current_generation()?
-            .ok_or_else(|| Error::NoIndex(self.root.clone()))?;
-        let index = Index::open(open_directory(&self.generation_path(n))?)?;
         let (current, fields) = build_schema();
-        let schema = index.schema();
-        let same_start = [fields.id, fields.url, fields.stored].iter().all(|&f| {
-            schema
-                .fields()
-                .nth(f.field_id() as usize)
-                .map(|(_, e)| e.name())
-                == Some(current.get_field_entry(f).name())
-        });
-        if !same_start {
+        self.open_checked(self.current_number()?, analyzer, |schema| {
+            [fields.id, fields.url, fields.stored].iter().all(|&f| {
+                schema
+                    .fields()
+                    .nth(f.field_id() as usize)
+                    .map(|(_, e)| e.name())
+                    == Some(current.get_field_entry(f).name())
+            })
+        })
+    }
+
+    /// The live generation's number; [`Error::NoIndex`] when there is none.
+    fn current_number(&self) -> Result<u64, Error> {
+        self.current_generation()?
+            .ok_or_else(|| Error::NoIndex(self.root.clone()))
+    }
+
+    /// Opens generation `n` if `readable` accepts its schema, else
+    /// [`Error::IndexLayout`].
+    fn open_checked(
+        &self,
+        n: u64,
+        analyzer: Arc<Analyzer>,
+        readable: impl FnOnce(&tantivy::schema::Schema) -> bool,
+    ) -> Result<IndexHandle, Error> {
+        let path = self.generation_path(n);
+        let index = Index::open(open_directory(&path)?)?;
+        if !readable(&index.schema()) {
             return Err(Error::IndexLayout {
                 generation: n,
-                path: self.generation_path(n),
+                path,
             });
         }
         Ok(IndexHandle::new(index, analyzer, n))
