@@ -78,6 +78,8 @@ pub struct CrawlConfig {
     pub fetch: FetchConfig,
     /// Fetch attachments and extract their text.
     pub attachments: bool,
+    /// Per-site extraction overrides (`DATA/sites.toml`).
+    pub sites: crate::extract::SiteRules,
 }
 
 impl Default for CrawlConfig {
@@ -94,6 +96,7 @@ impl Default for CrawlConfig {
             max_nondoc_per_pattern: 200,
             fetch: FetchConfig::default(),
             attachments: true,
+            sites: crate::extract::SiteRules::default(),
         }
     }
 }

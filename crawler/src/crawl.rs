@@ -64,6 +64,10 @@ pub struct CrawlSummary {
     /// the run; those that failed again are also counted in `failed`.
     pub retried_later: u64,
     pub failed: std::collections::BTreeMap<String, u64>,
+    /// A few URLs of each kind of page that was not indexed (list, other,
+    /// soft-404), each with the evidence that decided it, so a crawl that
+    /// indexes little can say why.
+    pub samples: std::collections::BTreeMap<String, Vec<PageSample>>,
     /// Documents of the crawled hosts this (finished) run no longer found.
     pub gone: Vec<String>,
     pub finished: bool,
@@ -74,7 +78,23 @@ impl CrawlSummary {
     pub fn failed_total(&self) -> u64 {
         self.failed.values().sum()
     }
+
+    /// Pages fetched that were read as something other than an article.
+    pub fn not_articles(&self) -> u64 {
+        self.lists + self.soft_404 + self.other_pages
+    }
 }
+
+/// A page that was not indexed, and why.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PageSample {
+    pub url: String,
+    /// The article evidence score and its reasons, in one line.
+    pub why: String,
+}
+
+/// Sample URLs kept per page kind.
+const SAMPLES_PER_KIND: usize = 3;
 
 /// What one fetch task produced.
 enum PageOutcome {
@@ -96,6 +116,8 @@ enum PageOutcome {
         validators: Validators,
         status: u16,
         links: Vec<(String, bool)>,
+        /// The evidence that decided the kind.
+        why: String,
     },
     NotModified,
     Redirect {
@@ -148,6 +170,7 @@ struct Shared {
     robots: Arc<HashMap<String, Robots>>,
     seed_hosts: HashSet<String>,
     attachments: bool,
+    sites: Arc<extract::SiteRules>,
 }
 
 impl Crawler {
@@ -315,6 +338,7 @@ impl Crawler {
             robots: robots.clone(),
             seed_hosts: seed_hosts.clone(),
             attachments: self.cfg.attachments,
+            sites: Arc::new(self.cfg.sites.clone()),
         });
         let global = (self.cfg.concurrency * seed_hosts.len()).clamp(1, 512);
         let mut inflight: JoinSet<(QueueItem, PageOutcome)> = JoinSet::new();
@@ -641,16 +665,38 @@ async fn process(shared: &Shared, item: &QueueItem) -> PageOutcome {
         } => (status, content_type, validators, body),
     };
     let ct = content_type.as_deref().unwrap_or("").to_ascii_lowercase();
+    let decoded = || crate::charset::decode(&body, content_type.as_deref());
+    // List data a list page names (TRS JSON feeds, Hanweb's dataproxy.jsp
+    // XML): its links are followed, it is never a document.
+    let data = ct.contains("json")
+        || (ct.contains("xml") && !ct.contains("html") && {
+            let head = &body[..body.len().min(4096)];
+            head.windows(7).any(|w| w == b"<record") || head.windows(10).any(|w| w == b"<datastore")
+        });
+    if data {
+        let links = extract::data_links(&decoded().text, &url)
+            .into_iter()
+            .map(|l| (l.url.to_string(), l.pagination))
+            .collect();
+        return PageOutcome::Page {
+            kind: PageKind::List,
+            validators,
+            status,
+            links,
+            why: format!("list data ({ct})"),
+        };
+    }
     if !(ct.is_empty() || ct.contains("html") || ct.contains("text/") || ct.contains("xml")) {
         return PageOutcome::Page {
             kind: PageKind::Other,
             validators,
             status,
             links: Vec::new(),
+            why: format!("not a page ({ct})"),
         };
     }
-    let decoded = crate::charset::decode(&body, content_type.as_deref());
-    let ex = extract::extract(&decoded.text, &url);
+    let decoded = decoded();
+    let ex = extract::extract_with(&decoded.text, &url, shared.sites.for_url(&url));
     let links: Vec<(String, bool)> = ex
         .links
         .iter()
@@ -658,11 +704,19 @@ async fn process(shared: &Shared, item: &QueueItem) -> PageOutcome {
         .collect();
     let kind = ex.kind();
     if kind != PageKind::Article {
+        let ev = &ex.evidence;
+        let why = format!(
+            "evidence {} of {} needed: {}",
+            ev.article_score,
+            extract::ARTICLE_THRESHOLD,
+            ev.reasons.join("; ")
+        );
         return PageOutcome::Page {
             kind,
             validators,
             status,
             links,
+            why,
         };
     }
     let hash = content_hash(&ex.title, &ex.body);
@@ -736,15 +790,6 @@ async fn process(shared: &Shared, item: &QueueItem) -> PageOutcome {
         validators,
         status,
         links,
-    }
-}
-
-fn kind_name(k: PageKind) -> &'static str {
-    match k {
-        PageKind::Article => "article",
-        PageKind::List => "list",
-        PageKind::SoftNotFound => "soft-404",
-        PageKind::Other => "other",
     }
 }
 
@@ -839,8 +884,16 @@ fn record(
             validators,
             status,
             links,
+            why,
         } => {
             summary.fetched += 1;
+            let samples = summary.samples.entry(kind.name().to_string()).or_default();
+            if samples.len() < SAMPLES_PER_KIND {
+                samples.push(PageSample {
+                    url: item.url.clone(),
+                    why,
+                });
+            }
             match kind {
                 PageKind::List => summary.lists += 1,
                 PageKind::SoftNotFound => summary.soft_404 += 1,
@@ -850,7 +903,7 @@ fn record(
             tx.done(
                 &item.key,
                 &UrlRecord {
-                    outcome: kind_name(kind),
+                    outcome: kind.name(),
                     http_status: Some(status),
                     etag: validators.etag.as_deref(),
                     last_modified: validators.last_modified.as_deref(),

@@ -28,7 +28,7 @@ pub mod url_norm;
 mod xml;
 
 pub use config::CrawlConfig;
-pub use crawl::{CrawlSummary, Crawler, Progress};
+pub use crawl::{CrawlSummary, Crawler, PageSample, Progress};
 pub use state::State;
 /// Re-exported so callers name the same `Url` type.
 pub use url;
