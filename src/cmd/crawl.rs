@@ -62,6 +62,9 @@ pub struct CrawlArgs {
     /// Print the summary as JSON on stdout.
     #[arg(long)]
     pub json: bool,
+    /// Per-site extraction overrides [default: DATA/sites.toml when it exists].
+    #[arg(long)]
+    pub sites: Option<PathBuf>,
 }
 
 fn settings(args: &CrawlArgs) -> anyhow::Result<CrawlConfig> {
@@ -89,6 +92,13 @@ fn settings(args: &CrawlArgs) -> anyhow::Result<CrawlConfig> {
     cfg.exclude.extend(compile(&args.exclude)?);
     if args.no_attachments {
         cfg.attachments = false;
+    }
+    let sites = args
+        .sites
+        .clone()
+        .or_else(|| Some(args.data.data.join("sites.toml")).filter(|p| p.exists()));
+    if let Some(path) = sites {
+        cfg.sites = gongkai_crawler::extract::SiteRules::load(&path)?;
     }
     Ok(cfg)
 }
@@ -139,6 +149,7 @@ pub fn run(args: CrawlArgs) -> anyhow::Result<ExitCode> {
     bar.finish_and_clear();
     let summary = summary.context("crawl failed")?;
     print_summary(&summary);
+    diagnose(&summary);
 
     let crawled = crawler
         .state()
@@ -217,6 +228,35 @@ fn print_summary(s: &CrawlSummary) {
         } else {
             " (unfinished: run again to continue)"
         },
+    );
+}
+
+/// Says so when a crawl indexed nothing, or far fewer documents than it
+/// fetched pages, with sample URLs of each kind of page and why each was
+/// not read as an article: never a silent "0 new".
+fn diagnose(s: &CrawlSummary) {
+    let documents = s.new + s.changed + s.unchanged + s.aliases;
+    let pages = s.fetched.saturating_sub(s.not_modified);
+    if pages < 10 || documents * 4 >= pages {
+        return;
+    }
+    eprintln!(
+        "warning: {pages} pages fetched but only {documents} read as documents. Pages not read as articles:"
+    );
+    for (kind, samples) in &s.samples {
+        let count = match kind.as_str() {
+            "list" => s.lists,
+            "soft-404" => s.soft_404,
+            _ => s.other_pages,
+        };
+        eprintln!("  {kind} ({count}), for example:");
+        for sample in samples {
+            eprintln!("    {}\n      {}", sample.url, sample.why);
+        }
+    }
+    eprintln!(
+        "  `gongkai extract URL` shows what gongkai sees on a page; a site the generic evidence \
+         cannot read can be described in DATA/sites.toml (docs/crawler.md, \"Per-site overrides\")."
     );
 }
 

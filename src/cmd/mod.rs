@@ -13,6 +13,7 @@ pub mod crawl;
 pub mod demo;
 pub mod eval;
 pub mod export;
+pub mod extract;
 pub mod generations;
 pub mod index;
 pub mod rebuild;
@@ -45,6 +46,8 @@ pub enum Command {
     Export(export::ExportArgs),
     /// Crawl a portal into the index.
     Crawl(crawl::CrawlArgs),
+    /// Show what gongkai extracts from one page, and why it is (not) indexed.
+    Extract(extract::ExtractArgs),
     /// Serve the search page and JSON API over HTTP.
     Serve(serve::ServeArgs),
     /// Serve a bundled sample portal, crawl it, index it and serve search.
@@ -75,6 +78,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Search(args) => search::run(args),
         Command::Export(args) => export::run(args),
         Command::Crawl(args) => crawl::run(args),
+        Command::Extract(args) => extract::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Demo(args) => demo::run(args),
         Command::Batch(args) => batch::run(args),
