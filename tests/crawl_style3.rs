@@ -85,7 +85,11 @@ fn style3_portal_crawled_indexed_and_searchable() {
         .map(|l| serde_json::from_str(l).expect("truth line"))
         .collect();
     let articles: Vec<&Truth> = truth.iter().filter(|t| t.kind == "article").collect();
-    assert!(articles.len() > 1900, "{} articles in the fixture", articles.len());
+    assert!(
+        articles.len() > 1900,
+        "{} articles in the fixture",
+        articles.len()
+    );
 
     let portal = Portal::start(&site);
     let data = tmp.path().join("data");
@@ -135,9 +139,8 @@ fn style3_portal_crawled_indexed_and_searchable() {
     ] {
         misses.insert(name, Misses::default());
     }
-    let mut miss = |check: &'static str, example: String| {
-        misses.get_mut(check).expect("a check").add(example)
-    };
+    let mut miss =
+        |check: &'static str, example: String| misses.get_mut(check).expect("a check").add(example);
     let mut big5_indexed = 0;
     for t in &articles {
         let url = format!("{}{}", portal.base, t.url);
