@@ -269,14 +269,35 @@ fn clean_value(v: &str) -> String {
         .filter(|s| !s.is_empty())
         .collect::<Vec<_>>()
         .join(" ");
-    let v = v.trim_matches(|c: char| {
-        is_space(c)
-            || matches!(
-                c,
-                '|' | '｜' | '【' | '】' | '[' | ']' | '：' | ':' | '-' | '·' | '•'
-            )
-    });
-    v.chars().take(120).collect::<String>().trim().to_string()
+    let v = v
+        .trim_start_matches(|c: char| {
+            is_space(c) || matches!(c, '|' | '｜' | '：' | ':' | '·' | '•')
+        })
+        .trim_end_matches(|c: char| is_space(c) || matches!(c, '|' | '｜' | '·' | '•'));
+    // A bracket closing the strip around the value ("【来源：某局】") goes;
+    // one the value itself opened ("[标案案号]…") stays.
+    let v = match v.chars().last() {
+        Some(close @ ('】' | ']' | '）' | ')')) => {
+            let open = match close {
+                '】' => '【',
+                ']' => '[',
+                '）' => '（',
+                _ => '(',
+            };
+            if v.matches(open).count() < v.matches(close).count() {
+                &v[..v.len() - close.len_utf8()]
+            } else {
+                v
+            }
+        }
+        _ => v,
+    };
+    v.trim()
+        .chars()
+        .take(120)
+        .collect::<String>()
+        .trim()
+        .to_string()
 }
 
 /// Every label–value pair on the page's lines. A label with nothing after

@@ -258,7 +258,10 @@ pub fn extract_with(html: &str, url: &Url, rule: Option<&SiteRule>) -> Extracted
     };
     // Metadata lines are short; a label inside a paragraph ("[机关名称]…")
     // leaves the paragraph body text.
-    for p in pairs.iter().filter(|p| text_len(&lines[p.line].text) <= META_LINE) {
+    for p in pairs
+        .iter()
+        .filter(|p| text_len(&lines[p.line].text) <= META_LINE)
+    {
         neutral.extend(own(&lines[p.line]));
         if p.value_below
             && let Some(next) = lines.get(p.line + 1)
@@ -279,9 +282,18 @@ pub fn extract_with(html: &str, url: &Url, rule: Option<&SiteRule>) -> Extracted
     }
 
     let title_pair = title_pair_value(&pairs);
+    // A labelled title must agree with the <title> to beat the headline: a
+    // 名称 row of a table in the text names something else.
+    let title_pairs = bigrams(&page_title);
+    let pair_agrees = title_pair
+        .as_ref()
+        .is_some_and(|t| agreement(t, &page_title, &title_pairs) >= 0.6);
     let (title, title_from) = if let Some(t) = meta.get("articletitle").filter(|t| !t.is_empty()) {
         (t.clone(), "meta ArticleTitle".to_string())
-    } else if let Some(t) = title_pair.clone() {
+    } else if let Some(t) = title_pair
+        .clone()
+        .filter(|_| pair_agrees || heading.is_none())
+    {
         (t, "label 标题/名称".to_string())
     } else if let Some(h) = &heading {
         (h.text.clone(), format!("headline {}", h.how))
@@ -623,8 +635,10 @@ fn headline(
                 // The <title> text repeated somewhere is weak on its own.
                 score -= 1.0;
             }
-            // Prose is not a headline.
-            if text.contains('。') {
+            // Prose is not a headline (a title may end with 。, or hold one
+            // short sentence before it).
+            let sentences = text.trim_end_matches('。').matches('。').count();
+            if sentences > 1 || (sentences == 1 && n > 60) {
                 score -= 2.0;
             }
             if score >= 2.0 && best.as_ref().is_none_or(|(b, _)| score > *b) {
@@ -997,6 +1011,18 @@ fn classify(ex: &mut Extracted, s: &Signals<'_, '_>) -> PageKind {
         return PageKind::SoftNotFound;
     }
     let (dated, dated_in_body, largest) = list_evidence(s);
+    // A list names its column in a short heading and pages on; an article
+    // with a short text beside a sidebar of dated links does neither.
+    let paged = ex.links.iter().any(|l| {
+        l.pagination
+            && !matches!(
+                l.text.as_str(),
+                "" | "首页" | "首頁" | "第一頁" | "上一页" | "上一頁"
+            )
+    });
+    let heading_short = s
+        .heading
+        .is_none_or(|h| h.text.chars().count() < 8 || ex.breadcrumb.last() == Some(&h.text));
     ev.dated_links = dated;
     ev.largest_link_group = largest;
 
@@ -1082,7 +1108,7 @@ fn classify(ex: &mut Extracted, s: &Signals<'_, '_>) -> PageKind {
             &format!("{dated_in_body} dated links inside the main block (a list)"),
             ev,
         );
-    } else if dated >= 8 && chars < 150 {
+    } else if dated >= 8 && chars < 150 && (paged || heading_short) {
         add(
             -3,
             &format!("{dated} dated links and little text (a list)"),
