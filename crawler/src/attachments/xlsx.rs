@@ -227,7 +227,7 @@ fn shared_strings(xml: &mut Xml<'_>) -> Result<SharedStrings, AttachmentError> {
                 sst.ends.push(sst.text.len() as u32);
             }
             Ok(Event::Text(t)) if in_t => push_capped(&mut sst.text, &t, MAX_SHARED_TEXT),
-            Ok(Event::CData(t)) if in_t => push_capped(&mut sst.text, &&t, MAX_SHARED_TEXT),
+            Ok(Event::CData(t)) if in_t => push_capped(&mut sst.text, &t, MAX_SHARED_TEXT),
             Ok(Event::GeneralRef(r)) if in_t && sst.text.len() < MAX_SHARED_TEXT => {
                 crate::xml::push_reference(&mut sst.text, &r)
             }
@@ -286,7 +286,7 @@ fn sheet_text(
                 _ => {}
             },
             Ok(Event::Text(t)) if in_value => push_capped(&mut value, &t, MAX_OUT),
-            Ok(Event::CData(t)) if in_value => push_capped(&mut value, &&t, MAX_OUT),
+            Ok(Event::CData(t)) if in_value => push_capped(&mut value, &t, MAX_OUT),
             Ok(Event::GeneralRef(r)) if in_value && value.len() < MAX_OUT => {
                 crate::xml::push_reference(&mut value, &r)
             }
