@@ -4,7 +4,9 @@
 //! with a one-line article around it; without the attachment's text the
 //! document cannot be found by what it actually says. Extraction uses
 //! maintained pure-Rust crates: pdf-extract (PDF text with ToUnicode maps),
-//! calamine (XLSX, XLS, ODS), zip + quick-xml for DOCX (`word/document.xml`),
+//! zip + quick-xml for XLSX ([`xlsx`], a stream of cells, never a grid) and
+//! DOCX (`word/document.xml`), calamine for legacy XLS after [`xls`] checks
+//! what it would allocate,
 //! cfb plus [`word97`]'s piece-table reader for legacy `.doc` (and `.wps`
 //! saved in Word's binary format), and zip + quick-xml for OFD ([`ofd`], the
 //! national format of official documents). Plain `.txt` is decoded with the
@@ -12,12 +14,27 @@
 //! text.
 //!
 //! Parsers of complex binary formats can panic on hostile input; every
-//! extraction runs under `catch_unwind`, and the output is capped.
+//! extraction runs under `catch_unwind`, and the output is capped. A failed
+//! allocation aborts the process instead, so every size a file declares or
+//! implies is bounded *before* anything is allocated for it: ZIP members
+//! through [`inflate::Inflated`] (a zip bomb is an error at the cap), sheets
+//! as streams of cells (a cell at `XFD1048576` costs nothing), legacy XLS by
+//! [`xls`]'s check. ODS and XLSB, which no portal was seen to link and which
+//! only a grid-building reader handles, are not read.
 
-use std::io::{Cursor, Read};
+use std::io::{BufReader, Cursor};
 
+mod inflate;
 mod ofd;
 mod word97;
+mod xls;
+mod xlsx;
+
+/// Most bytes inflated from a DOCX's `word/document.xml`.
+const MAX_DOCX_XML: u64 = 32 * 1024 * 1024;
+/// Most bytes of raw text gathered before tidying (the result keeps
+/// [`MAX_TEXT_CHARS`] characters).
+const MAX_RAW: usize = 4 * MAX_TEXT_CHARS;
 
 /// Most characters of text kept from one attachment.
 pub const MAX_TEXT_CHARS: usize = 1_000_000;
@@ -65,7 +82,7 @@ pub fn extract_text(format: &str, bytes: &[u8]) -> Result<String, AttachmentErro
         "doc" | "dot" | "wps" => "doc",
         "ofd" => "ofd",
         "txt" => "txt",
-        "xlsx" | "xls" | "xlsm" | "xlsb" | "ods" => "spreadsheet",
+        "xlsx" | "xls" | "xlsm" => "spreadsheet",
         other => return Err(AttachmentError::Unsupported(other.to_string())),
     };
     let result = std::panic::catch_unwind(|| match kind {
@@ -91,17 +108,33 @@ pub fn extract_text(format: &str, bytes: &[u8]) -> Result<String, AttachmentErro
     })
 }
 
+/// Appends `s` to `out` while `out` is under `limit` bytes, cut at a
+/// character boundary.
+pub(crate) fn push_capped(out: &mut String, s: &str, limit: usize) {
+    let room = limit.saturating_sub(out.len());
+    if s.len() <= room {
+        out.push_str(s);
+    } else {
+        let mut end = room;
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        out.push_str(&s[..end]);
+    }
+}
+
 fn docx_text(bytes: &[u8]) -> Result<String, AttachmentError> {
     use quick_xml::events::Event;
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
         .map_err(|e| AttachmentError::Parse("docx", e.to_string()))?;
-    let mut xml = Vec::new();
-    zip.by_name("word/document.xml")
-        .map_err(|e| AttachmentError::Parse("docx", e.to_string()))?
-        .take(64 * 1024 * 1024)
-        .read_to_end(&mut xml)
+    let file = zip
+        .by_name("word/document.xml")
         .map_err(|e| AttachmentError::Parse("docx", e.to_string()))?;
-    let mut reader = quick_xml::Reader::from_reader(xml.as_slice());
+    // Streamed, never held whole: memory is one XML event (at most the cap)
+    // and the text.
+    let mut budget = MAX_DOCX_XML;
+    let mut reader =
+        quick_xml::Reader::from_reader(BufReader::new(inflate::Inflated::new(file, &mut budget)));
     let mut out = String::new();
     let mut buf = Vec::new();
     let mut in_text = false;
@@ -118,47 +151,33 @@ fn docx_text(bytes: &[u8]) -> Result<String, AttachmentError> {
                 "br" => out.push('\n'),
                 _ => {}
             },
-            Ok(Event::Text(t)) if in_text => {
-                out.push_str(&t);
-            }
+            Ok(Event::Text(t)) if in_text => push_capped(&mut out, &t, MAX_RAW),
             Ok(Event::GeneralRef(r)) if in_text => crate::xml::push_reference(&mut out, &r),
             Ok(Event::Eof) => break,
             Err(e) => return Err(AttachmentError::Parse("docx", e.to_string())),
             _ => {}
         }
         buf.clear();
-        if out.len() > 4 * MAX_TEXT_CHARS {
+        if out.len() >= MAX_RAW {
             break;
         }
     }
     Ok(out)
 }
 
+/// XLSX (a ZIP) or legacy XLS (a compound file), told apart by content:
+/// portals serve either under either extension.
 fn spreadsheet_text(bytes: &[u8]) -> Result<String, AttachmentError> {
-    use calamine::Reader;
-    let mut book = calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
-        .map_err(|e| AttachmentError::Parse("spreadsheet", e.to_string()))?;
-    let mut out = String::new();
-    for name in book.sheet_names().into_iter().take(100) {
-        let Ok(range) = book.worksheet_range(&name) else {
-            continue;
-        };
-        for row in range.rows() {
-            let cells: Vec<String> = row
-                .iter()
-                .map(|c| c.to_string())
-                .filter(|s| !s.is_empty())
-                .collect();
-            if !cells.is_empty() {
-                out.push_str(&cells.join("\t"));
-                out.push('\n');
-            }
-            if out.len() > 4 * MAX_TEXT_CHARS {
-                return Ok(out);
-            }
-        }
+    if bytes.starts_with(b"PK") {
+        xlsx::text(bytes)
+    } else if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
+        xls::text(bytes, MAX_RAW)
+    } else {
+        Err(AttachmentError::Parse(
+            "spreadsheet",
+            "neither an XLSX (ZIP) nor an XLS (compound file)".into(),
+        ))
     }
-    Ok(out)
 }
 
 #[cfg(test)]

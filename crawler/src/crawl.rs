@@ -452,7 +452,14 @@ impl Crawler {
         let Ok(robots_url) = seed.join("/robots.txt") else {
             return Robots::allow_all();
         };
-        let rules = match self.fetcher.get(&robots_url, &Validators::default()).await {
+        // Only the first 500 KiB count: a larger file (or a gzip bomb, or a
+        // claimed 2 GB) is read that far and parsed, never a reason to give
+        // up on the host.
+        let rules = match self
+            .fetcher
+            .get_prefix(&robots_url, crate::robots::MAX_ROBOTS_BYTES)
+            .await
+        {
             Ok(Fetched::Body { body, .. }) => Robots::parse(&self.cfg.fetch.user_agent, &body),
             Ok(Fetched::Status(s)) if (400..500).contains(&s) => Robots::allow_all(),
             Ok(Fetched::Redirect { .. }) | Ok(Fetched::NotModified) => Robots::allow_all(),

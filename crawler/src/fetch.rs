@@ -1,6 +1,16 @@
 //! HTTP fetching: one request with politeness, timeouts, a size cap,
 //! conditional GET, and retries with exponential backoff.
 //!
+//! One attempt has one deadline, [`FetchConfig::timeout`], for everything:
+//! connecting, the headers and the whole body, so a server that drips a byte
+//! a second costs one timeout, not an endless read. Only failures before a
+//! response (connect errors, no answer in time) and 5xx/429 answers are
+//! retried: a body that breaks off or crawls after a 200 says the server
+//! answered and will most likely do the same again, so it fails the page at
+//! once (`short-body`, `slow-body`). The body is counted as it arrives,
+//! after decompression, so neither a claimed `Content-Length` nor a gzip
+//! bomb can make it larger than [`FetchConfig::max_body`] (`too-large`).
+//!
 //! Redirects are *not* followed here: the scheduler treats a 301 target as a
 //! new URL, so it is normalised, deduplicated, checked against robots and
 //! the seed hosts, and the redirecting URL becomes an alias of the document.
@@ -27,8 +37,16 @@ pub enum FetchError {
     Client(String),
     #[error("network error: {0}")]
     Network(String),
+    /// No response within the deadline.
     #[error("timeout")]
     Timeout,
+    /// A response, but its body did not arrive within the deadline.
+    #[error("body not complete within the deadline")]
+    SlowBody,
+    /// A response whose body broke off (shorter than `Content-Length`,
+    /// connection reset, bad compression).
+    #[error("body broke off: {0}")]
+    ShortBody(String),
     #[error("body larger than {0} bytes")]
     TooLarge(usize),
 }
@@ -40,6 +58,8 @@ impl FetchError {
             FetchError::Client(_) => "client",
             FetchError::Network(_) => "network",
             FetchError::Timeout => "timeout",
+            FetchError::SlowBody => "slow-body",
+            FetchError::ShortBody(_) => "short-body",
             FetchError::TooLarge(_) => "too-large",
         }
     }
@@ -74,7 +94,9 @@ pub enum Fetched {
 #[derive(Debug, Clone)]
 pub struct FetchConfig {
     pub user_agent: String,
+    /// The deadline of one attempt, from connecting to the body's last byte.
     pub timeout: Duration,
+    /// The most body bytes (after decompression) of one response.
     pub max_body: usize,
     pub retries: u32,
     pub backoff: Duration,
@@ -128,11 +150,29 @@ impl Fetcher {
     /// backoff (honouring a short `Retry-After`). Every attempt waits for
     /// the host's politeness slot.
     pub async fn get(&self, url: &Url, validators: &Validators) -> Result<Fetched, FetchError> {
+        self.get_with(url, validators, BodyLimit::Fail(self.config.max_body))
+            .await
+    }
+
+    /// GETs `url` like [`Fetcher::get`] but keeps only the first `max`
+    /// bytes of the body instead of failing on a larger one (robots.txt:
+    /// the first 500 KiB are what counts).
+    pub async fn get_prefix(&self, url: &Url, max: usize) -> Result<Fetched, FetchError> {
+        self.get_with(url, &Validators::default(), BodyLimit::Truncate(max))
+            .await
+    }
+
+    async fn get_with(
+        &self,
+        url: &Url,
+        validators: &Validators,
+        limit: BodyLimit,
+    ) -> Result<Fetched, FetchError> {
         let host = host_key(url);
         let mut attempt = 0u32;
         loop {
             let permit = self.politeness.acquire(&host).await;
-            let result = self.once(url, validators).await;
+            let result = self.once(url, validators, limit).await;
             drop(permit);
             let retry_after = match &result {
                 Ok((Fetched::Status(s), ra)) if *s >= 500 || *s == 429 => Some(*ra),
@@ -156,7 +196,9 @@ impl Fetcher {
         &self,
         url: &Url,
         validators: &Validators,
+        limit: BodyLimit,
     ) -> Result<(Fetched, Option<Duration>), FetchError> {
+        let deadline = tokio::time::Instant::now() + self.config.timeout;
         let mut req = self.client.get(url.clone());
         if let Some(etag) = &validators.etag {
             req = req.header(IF_NONE_MATCH, etag);
@@ -164,7 +206,10 @@ impl Fetcher {
         if let Some(lm) = &validators.last_modified {
             req = req.header(IF_MODIFIED_SINCE, lm);
         }
-        let mut resp = req.send().await.map_err(classify)?;
+        let mut resp = tokio::time::timeout_at(deadline, req.send())
+            .await
+            .map_err(|_| FetchError::Timeout)?
+            .map_err(classify)?;
         let status = resp.status();
         let headers = resp.headers().clone();
         if status == StatusCode::NOT_MODIFIED {
@@ -189,14 +234,31 @@ impl Fetcher {
                 .map(Duration::from_secs);
             return Ok((Fetched::Status(status.as_u16()), ra));
         }
-        let max = self.config.max_body;
-        if resp.content_length().is_some_and(|l| l > max as u64) {
+        let (max, truncate) = match limit {
+            BodyLimit::Fail(max) => (max, false),
+            BodyLimit::Truncate(max) => (max, true),
+        };
+        if !truncate && resp.content_length().is_some_and(|l| l > max as u64) {
             return Err(FetchError::TooLarge(max));
         }
+        // Grown as bytes arrive, never reserved from the claimed length.
         let mut body = Vec::new();
-        while let Some(chunk) = resp.chunk().await.map_err(classify)? {
+        loop {
+            let chunk = match tokio::time::timeout_at(deadline, resp.chunk()).await {
+                Err(_) => return Err(FetchError::SlowBody),
+                Ok(Err(e)) if e.is_timeout() => return Err(FetchError::SlowBody),
+                Ok(Err(e)) => return Err(FetchError::ShortBody(e.to_string())),
+                Ok(Ok(None)) => break,
+                Ok(Ok(Some(chunk))) => chunk,
+            };
             if body.len() + chunk.len() > max {
-                return Err(FetchError::TooLarge(max));
+                if !truncate {
+                    return Err(FetchError::TooLarge(max));
+                }
+                // Dropping the response closes the connection: the rest is
+                // never read (nor inflated).
+                body.extend_from_slice(&chunk[..max - body.len()]);
+                break;
             }
             body.extend_from_slice(&chunk);
         }
@@ -213,6 +275,15 @@ impl Fetcher {
             None,
         ))
     }
+}
+
+/// What to do with a body over a size.
+#[derive(Debug, Clone, Copy)]
+enum BodyLimit {
+    /// Fail with [`FetchError::TooLarge`].
+    Fail(usize),
+    /// Keep the first bytes.
+    Truncate(usize),
 }
 
 fn header(h: &HeaderMap, name: reqwest::header::HeaderName) -> Option<String> {

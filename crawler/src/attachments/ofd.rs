@@ -64,7 +64,7 @@ pub(super) fn text(bytes: &[u8]) -> Result<String, AttachmentError> {
 
 /// A path inside the package: absolute (`/Doc_0/…`) from the root, else
 /// relative to `base`; `.` and `..` resolved, never above the root.
-fn resolve(base: &str, location: &str) -> String {
+pub(super) fn resolve(base: &str, location: &str) -> String {
     let location = location.trim().replace('\\', "/");
     let mut parts: Vec<&str> = Vec::new();
     let start = if location.starts_with('/') { "" } else { base };
