@@ -19,17 +19,25 @@ pub fn run(args: ExportArgs) -> anyhow::Result<ExitCode> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut write_error = None;
-    let count = searcher.for_each_document(|doc| {
-        if write_error.is_none() {
-            let result = serde_json::to_writer(&mut out, &doc)
-                .map_err(std::io::Error::from)
-                .and_then(|()| out.write_all(b"\n"));
-            if let Err(e) = result {
-                write_error = Some(e);
+    let mut unreadable = 0u64;
+    let mut first_unreadable = None;
+    let count = searcher.for_each_readable_document(
+        |doc| {
+            if write_error.is_none() {
+                let result = serde_json::to_writer(&mut out, &doc)
+                    .map_err(std::io::Error::from)
+                    .and_then(|()| out.write_all(b"\n"));
+                if let Err(e) = result {
+                    write_error = Some(e);
+                }
             }
-        }
-        Ok(())
-    })?;
+            Ok(())
+        },
+        |e| {
+            unreadable += 1;
+            first_unreadable.get_or_insert(e);
+        },
+    )?;
     if let Some(e) = write_error
         && e.kind() != std::io::ErrorKind::BrokenPipe
     {
@@ -43,5 +51,17 @@ pub fn run(args: ExportArgs) -> anyhow::Result<ExitCode> {
         }
     })?;
     tracing::info!(count, "exported");
+    if let Some(e) = first_unreadable {
+        let n = searcher.handle().generation;
+        let dir = gongkai_index::DataDir::new(&args.data.data);
+        let damage = gongkai_index::generation::check(&dir, n).describe();
+        eprintln!(
+            "error: {unreadable} documents of generation {n} could not be read ({e}); \
+             generation {n}: {damage}. The other {count} documents were exported. \
+             `gongkai verify --data {}` checks every file; `gongkai rollback` makes the previous generation live.",
+            dir.root().display()
+        );
+        return Ok(ExitCode::from(2));
+    }
     Ok(ExitCode::SUCCESS)
 }
