@@ -15,7 +15,7 @@ use anyhow::Context;
 use gongkai_crawler::config::{ConfigFile, compile};
 use gongkai_crawler::{CrawlConfig, CrawlSummary, CrawledDocument, Crawler, Progress};
 use gongkai_index::taxonomy::{CategoryHints, Taxonomy};
-use gongkai_index::{DataDir, Document, DocumentWriter};
+use gongkai_index::{DataDir, Document};
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// Arguments of `gongkai crawl`.

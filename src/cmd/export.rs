@@ -51,14 +51,20 @@ pub fn run(args: ExportArgs) -> anyhow::Result<ExitCode> {
         }
     })?;
     tracing::info!(count, "exported");
-    if let Some(e) = first_unreadable {
-        let n = searcher.handle().generation;
-        let dir = gongkai_index::DataDir::new(&args.data.data);
-        let damage = gongkai_index::generation::check(&dir, n).describe();
+    // Export reads every file anyway: check them all, so that damage the
+    // decompressor did not notice is not exported as if it were text.
+    let n = searcher.handle().generation;
+    let dir = gongkai_index::DataDir::new(&args.data.data);
+    let health = gongkai_index::generation::check(&dir, n);
+    if first_unreadable.is_some() || !health.is_good() {
+        let unread = match first_unreadable {
+            Some(e) => format!("{unreadable} documents could not be read ({e}); "),
+            None => String::new(),
+        };
         eprintln!(
-            "error: {unreadable} documents of generation {n} could not be read ({e}); \
-             generation {n}: {damage}. The other {count} documents were exported. \
+            "error: generation {n} is damaged: {}; {unread}{count} documents were exported. \
              `gongkai verify --data {}` checks every file; `gongkai rollback` makes the previous generation live.",
+            health.describe(),
             dir.root().display()
         );
         return Ok(ExitCode::from(2));
