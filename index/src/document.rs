@@ -20,18 +20,24 @@ pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 #[serde(default)]
 pub struct Document {
     /// Stable identity: survives URL changes (see the crawler's identity rules).
+    #[serde(deserialize_with = "null_as_default")]
     pub id: String,
     /// Canonical URL.
+    #[serde(deserialize_with = "null_as_default")]
     pub url: String,
     /// Other URLs of the same document (繁體 mirror, old URLs after a move).
+    #[serde(deserialize_with = "null_as_default")]
     pub aliases: Vec<String>,
     /// Title as published.
+    #[serde(deserialize_with = "null_as_default")]
     pub title: String,
     /// Body text as published.
+    #[serde(deserialize_with = "null_as_default")]
     pub body: String,
     /// Publication date, `YYYY-MM-DD`.
     pub published: Option<String>,
     /// 发布机构.
+    #[serde(deserialize_with = "null_as_default")]
     pub publisher: String,
     /// One of the 20 categories, or `None` for news / not yet classified.
     pub category: Option<String>,
@@ -42,19 +48,37 @@ pub struct Document {
     /// `信息公开` or `新闻`.
     pub kind: Option<String>,
     /// 栏目: the column the portal filed it under.
+    #[serde(deserialize_with = "null_as_default")]
     pub column: String,
     /// 文号 as published.
+    #[serde(deserialize_with = "null_as_default")]
     pub doc_number: String,
     /// 索引号 as published.
+    #[serde(deserialize_with = "null_as_default")]
     pub index_number: String,
     /// Where it came from (site or file).
+    #[serde(deserialize_with = "null_as_default")]
     pub source: String,
-    /// Hash of the indexed content; filled in by the writer when empty.
+    /// Hash of the indexed content; always computed by the writer (a value
+    /// given in input is ignored).
+    #[serde(deserialize_with = "null_as_default")]
     pub content_hash: String,
     /// Text extracted from attachments (PDF, DOCX, XLSX), searchable with the body.
+    #[serde(deserialize_with = "null_as_default")]
     pub attachment_text: String,
     /// Attachment links as `title<TAB>url` lines' objects.
+    #[serde(deserialize_with = "null_as_default")]
     pub attachments: Vec<AttachmentRef>,
+}
+
+/// `null` read as the field's default (empty), the way a missing field is:
+/// exporters write `null` for "nothing here".
+fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
 }
 
 /// An attachment recorded on its document.
@@ -62,8 +86,10 @@ pub struct Document {
 #[serde(default)]
 pub struct AttachmentRef {
     /// Link target.
+    #[serde(deserialize_with = "null_as_default")]
     pub url: String,
     /// Link text.
+    #[serde(deserialize_with = "null_as_default")]
     pub title: String,
 }
 
@@ -256,6 +282,22 @@ mod tests {
         assert_eq!(doc.id, "a");
         assert!(doc.title.len() <= MAX_TITLE_BYTES);
         assert_eq!(doc.published.as_deref(), Some("2020-01-05"));
+    }
+
+    #[test]
+    fn null_fields_read_as_absent() {
+        let doc: Document = serde_json::from_str(
+            r#"{"id":"n1","title":"标题","body":null,"publisher":null,"url":null,
+                "aliases":null,"published":null,"category":null,"column":null,
+                "attachments":[{"url":"http://x/a.pdf","title":null}],"content_hash":null}"#,
+        )
+        .unwrap();
+        assert_eq!(doc.body, "");
+        assert_eq!(doc.publisher, "");
+        assert!(doc.aliases.is_empty() && doc.published.is_none());
+        assert_eq!(doc.attachments[0].title, "");
+        let no_id: Document = serde_json::from_str(r#"{"id":null,"title":"t"}"#).unwrap();
+        assert!(no_id.validate().is_err(), "a null id is a missing id");
     }
 
     #[test]

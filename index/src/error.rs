@@ -38,6 +38,18 @@ pub enum Error {
         /// Its folder.
         path: PathBuf,
     },
+    /// A generation's files fail the checksums tantivy wrote into them, or
+    /// it cannot be opened at all.
+    #[error(
+        "generation {generation} is damaged: {detail} (run `gongkai verify --data DIR`; \
+         `gongkai rollback` makes the previous generation live)"
+    )]
+    Damaged {
+        /// The generation's number.
+        generation: u64,
+        /// Which files, or why it cannot be opened.
+        detail: String,
+    },
     /// A configuration file (taxonomy, dictionary) is wrong.
     #[error("{path}: {message}")]
     Config {
@@ -49,6 +61,25 @@ pub enum Error {
 }
 
 impl Error {
+    /// Whether this is a full disk (`ENOSPC`), however tantivy wrapped it.
+    pub fn is_disk_full(&self) -> bool {
+        use tantivy::TantivyError as T;
+        use tantivy::directory::error::{OpenDirectoryError, OpenReadError, OpenWriteError};
+        match self {
+            Error::Io { source, .. } => is_disk_full_io(source),
+            Error::Tantivy(e) => match e {
+                T::IoError(io) => is_disk_full_io(io),
+                T::OpenWriteError(OpenWriteError::IoError { io_error, .. })
+                | T::OpenReadError(OpenReadError::IoError { io_error, .. })
+                | T::OpenDirectoryError(OpenDirectoryError::IoError { io_error, .. }) => {
+                    is_disk_full_io(io_error)
+                }
+                _ => chain_is_disk_full(e),
+            },
+            _ => false,
+        }
+    }
+
     /// An I/O error on `path`.
     pub fn io(path: &Path, source: std::io::Error) -> Self {
         Error::Io {
@@ -56,4 +87,35 @@ impl Error {
             source,
         }
     }
+}
+
+/// `ENOSPC`: a full disk (or quota).
+pub fn is_disk_full_io(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::StorageFull
+        || e.kind() == std::io::ErrorKind::QuotaExceeded
+        || e.raw_os_error() == Some(28)
+}
+
+/// Whether any error in `e`'s source chain is a full disk.
+pub fn chain_is_disk_full(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next = Some(e);
+    while let Some(e) = next {
+        if let Some(io) = e.downcast_ref::<std::io::Error>()
+            && is_disk_full_io(io)
+        {
+            return true;
+        }
+        if let Some(io) = e.downcast_ref::<std::sync::Arc<std::io::Error>>()
+            && is_disk_full_io(io)
+        {
+            return true;
+        }
+        if let Some(e) = e.downcast_ref::<Error>()
+            && e.is_disk_full()
+        {
+            return true;
+        }
+        next = e.source();
+    }
+    false
 }

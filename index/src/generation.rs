@@ -88,6 +88,159 @@ impl Default for GenerationMeta {
     }
 }
 
+/// A generation's files checked against the checksums tantivy wrote into
+/// each of them (a footer with a CRC32 of the file).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "health", rename_all = "lowercase")]
+pub enum Health {
+    /// Every file of its segments matches its checksum.
+    Good,
+    /// These files (paths inside the data directory) do not.
+    Damaged {
+        /// The damaged files.
+        files: Vec<std::path::PathBuf>,
+    },
+    /// It cannot be opened or read to check (meta.json damaged, a file missing).
+    Unreadable {
+        /// Why.
+        error: String,
+    },
+}
+
+impl Health {
+    /// Whether nothing is wrong.
+    pub fn is_good(&self) -> bool {
+        *self == Health::Good
+    }
+
+    /// The damage in words, naming the files.
+    pub fn describe(&self) -> String {
+        match self {
+            Health::Good => "good".into(),
+            Health::Damaged { files } => format!(
+                "{} fail{} its checksum",
+                files
+                    .iter()
+                    .map(|f| f.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                if files.len() == 1 { "s" } else { "" }
+            ),
+            Health::Unreadable { error } => format!("cannot be read: {error}"),
+        }
+    }
+}
+
+/// Checks every file of generation `n` against its checksum; reads all of it.
+pub fn check(dir: &DataDir, n: u64) -> Health {
+    let path = dir.generation_path(n);
+    let index = match tantivy::directory::MmapDirectory::open(&path)
+        .map_err(tantivy::TantivyError::from)
+        .and_then(tantivy::Index::open)
+    {
+        Ok(index) => index,
+        Err(e) => {
+            return Health::Unreadable {
+                error: e.to_string(),
+            };
+        }
+    };
+    let relative = path
+        .strip_prefix(dir.root())
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|_| path.clone());
+    match index.validate_checksum() {
+        Ok(damaged) if damaged.is_empty() => match index.reader() {
+            // Footers fine; can the segments be opened?
+            Ok(_) => Health::Good,
+            Err(e) => Health::Unreadable {
+                error: e.to_string(),
+            },
+        },
+        Ok(damaged) => {
+            let mut files: Vec<_> = damaged.into_iter().map(|f| relative.join(f)).collect();
+            files.sort();
+            Health::Damaged { files }
+        }
+        Err(e) => Health::Unreadable {
+            error: e.to_string(),
+        },
+    }
+}
+
+/// Opens the generation to serve searches from: the live one, or, when it
+/// cannot be opened (or, with `verify`, fails its checksums), the previous
+/// good generation, saying loudly which file of the live one is damaged.
+/// Writers never use this: they write the live generation or nothing.
+pub fn open_serving(
+    dir: &DataDir,
+    analyzer: Arc<Analyzer>,
+    verify: bool,
+) -> Result<IndexHandle, Error> {
+    let Some(live) = dir.current_generation()? else {
+        return Err(Error::NoIndex(dir.root().to_path_buf()));
+    };
+    let open = |n: u64| -> Result<IndexHandle, Error> {
+        let handle = dir.open_generation(n, analyzer.clone())?;
+        // Opening every segment reads each file's footer.
+        handle.index.reader()?;
+        if verify {
+            let health = check(dir, n);
+            if !health.is_good() {
+                return Err(Error::Damaged {
+                    generation: n,
+                    detail: health.describe(),
+                });
+            }
+        }
+        Ok(handle)
+    };
+    let error = match open(live) {
+        Ok(handle) => return Ok(handle),
+        // An old layout is not damage: `rebuild` is the answer, not an older index.
+        Err(e @ Error::IndexLayout { .. }) => return Err(e),
+        Err(e @ Error::Damaged { .. }) => e,
+        Err(e) => Error::Damaged {
+            generation: live,
+            detail: match check(dir, live) {
+                Health::Good => format!("cannot be opened: {e}"),
+                health => health.describe(),
+            },
+        },
+    };
+    tracing::error!("LIVE INDEX DAMAGED: {error}; looking for the previous good generation");
+    let on_disk = dir.generations()?;
+    let mut candidates: Vec<u64> = previous_generation(dir)?
+        .into_iter()
+        .filter(|p| *p != live && on_disk.contains(p))
+        .collect();
+    candidates.extend(on_disk.iter().rev().copied().filter(|n| *n < live));
+    let mut tried = std::collections::HashSet::new();
+    for n in candidates {
+        if !tried.insert(n) {
+            continue;
+        }
+        let complete = read_meta(dir, n)
+            .ok()
+            .flatten()
+            .is_none_or(|m| m.state == GenerationState::Complete);
+        if !complete {
+            continue;
+        }
+        match open(n) {
+            Ok(handle) => {
+                tracing::error!(
+                    "serving generation {n} instead of damaged live generation {live}; \
+                     repair with `gongkai rebuild`/`gongkai reindex`, or `gongkai rollback`"
+                );
+                return Ok(handle);
+            }
+            Err(e) => tracing::error!("generation {n} cannot serve either: {e}"),
+        }
+    }
+    Err(error)
+}
+
 /// A generation as `gongkai generations` lists it.
 #[derive(Debug, Clone, Serialize)]
 pub struct GenerationInfo {
@@ -101,6 +254,8 @@ pub struct GenerationInfo {
     pub previous: bool,
     /// Bytes on disk.
     pub size_bytes: u64,
+    /// Its files against their checksums (`None` when not checked).
+    pub health: Option<Health>,
 }
 
 impl GenerationInfo {
@@ -340,6 +495,7 @@ pub fn list(dir: &DataDir) -> Result<Vec<GenerationInfo>, Error> {
                 live: live == Some(n),
                 previous: previous == Some(n) && live != Some(n),
                 size_bytes: dir_size(&dir.generation_path(n)),
+                health: None,
             })
         })
         .collect()
@@ -521,6 +677,7 @@ mod tests {
             live,
             previous,
             size_bytes: 0,
+            health: None,
         }
     }
 

@@ -17,8 +17,8 @@ pub mod writer;
 
 pub use analysis::{Analyzer, TermStream};
 pub use document::Document;
-pub use error::Error;
-pub use store::{DataDir, IndexHandle};
+pub use error::{Error, chain_is_disk_full, is_disk_full_io};
+pub use store::{DataDir, DataLock, Discarded, IndexHandle, WriteSnapshot};
 pub use writer::{DocumentWriter, Upsert, WriteStats};
 pub mod query;
 pub mod search;

@@ -360,7 +360,25 @@ impl Searcher {
     /// Every document, in index order (for export and rebuilds).
     pub fn for_each_document(
         &self,
+        f: impl FnMut(Document) -> Result<(), Error>,
+    ) -> Result<u64, Error> {
+        let mut first = None;
+        let count = self.for_each_readable_document(f, |e| {
+            first.get_or_insert(e);
+        })?;
+        match first {
+            Some(e) => Err(e),
+            None => Ok(count),
+        }
+    }
+
+    /// [`Searcher::for_each_document`] that goes on past a document whose
+    /// stored fields cannot be read (a damaged file), handing each such
+    /// error to `unreadable`. Returns the count of documents read.
+    pub fn for_each_readable_document(
+        &self,
         mut f: impl FnMut(Document) -> Result<(), Error>,
+        mut unreadable: impl FnMut(Error),
     ) -> Result<u64, Error> {
         let searcher = self.reader.searcher();
         let mut count = 0;
@@ -370,9 +388,17 @@ impl Searcher {
                 if alive.is_some_and(|bits| !bits.is_alive(doc)) {
                     continue;
                 }
-                let stored: TantivyDocument = searcher.doc(DocAddress::new(ord as u32, doc))?;
-                f(self.stored_document(&stored)?)?;
-                count += 1;
+                let read = searcher
+                    .doc::<TantivyDocument>(DocAddress::new(ord as u32, doc))
+                    .map_err(Error::from)
+                    .and_then(|stored| self.stored_document(&stored));
+                match read {
+                    Ok(document) => {
+                        f(document)?;
+                        count += 1;
+                    }
+                    Err(e) => unreadable(e),
+                }
             }
         }
         Ok(count)

@@ -11,6 +11,9 @@
 //! the live one and becomes live only by the atomic rename of `CURRENT`, so
 //! nothing half-written is ever served.
 
+use std::collections::HashSet;
+use std::ffi::OsString;
+use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -27,6 +30,33 @@ const CURRENT: &str = "CURRENT";
 const GENERATIONS: &str = "generations";
 /// Staff dictionary file.
 pub const USER_DICTIONARY: &str = "user-dict.txt";
+/// File every writing command locks (and writes its pid and name into).
+pub const LOCK_FILE: &str = "LOCK";
+
+/// An exclusive lock on a data directory, held while a command writes it
+/// (`index`, `crawl`, `reindex`, `rebuild`, `rollback`); released when
+/// dropped or when the process dies, however it dies (an OS file lock).
+#[derive(Debug)]
+pub struct DataLock {
+    _file: File,
+}
+
+/// The files of a generation before a write, so that a failed write can
+/// remove what it left (segments never committed).
+#[derive(Debug, Clone)]
+pub struct WriteSnapshot {
+    path: PathBuf,
+    files: HashSet<OsString>,
+}
+
+/// What [`DataDir::discard_since`] removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Discarded {
+    /// Files removed.
+    pub files: u64,
+    /// Their bytes.
+    pub bytes: u64,
+}
 
 /// A data directory.
 #[derive(Debug, Clone)]
@@ -63,7 +93,7 @@ impl IndexHandle {
 
 /// Opens a generation's folder as a tantivy directory.
 fn open_directory(path: &Path) -> Result<MmapDirectory, Error> {
-    MmapDirectory::open(path).map_err(|e| Error::io(path, std::io::Error::other(e.to_string())))
+    MmapDirectory::open(path).map_err(|e| Error::Tantivy(e.into()))
 }
 
 impl DataDir {
@@ -136,6 +166,95 @@ impl DataDir {
         Ok(IndexHandle::new(index, analyzer, n))
     }
 
+    /// Takes the data directory's lock (creating the directory if need be).
+    /// When another command holds it, calls `waiting` with what that
+    /// command wrote into the lock file (pid and name), then waits.
+    pub fn lock(&self, command: &str, waiting: impl FnOnce(&str)) -> Result<DataLock, Error> {
+        use std::io::{Read, Seek, Write};
+        std::fs::create_dir_all(&self.root).map_err(|e| Error::io(&self.root, e))?;
+        let path = self.root.join(LOCK_FILE);
+        let mut file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(|e| Error::io(&path, e))?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                let mut holder = String::new();
+                let _ = file.read_to_string(&mut holder);
+                waiting(holder.trim());
+                file.lock().map_err(|e| Error::io(&path, e))?;
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(Error::io(&path, e)),
+        }
+        // Best effort: the lock is the OS's, this text only names the holder.
+        let _ = file.set_len(0);
+        let _ = file.rewind();
+        let _ = writeln!(file, "pid {} ({command})", std::process::id());
+        Ok(DataLock { _file: file })
+    }
+
+    /// Notes the files of a generation before writing into it.
+    pub fn snapshot(&self, handle: &IndexHandle) -> Result<WriteSnapshot, Error> {
+        let path = self.generation_path(handle.generation);
+        Ok(WriteSnapshot {
+            files: list_files(&path)?,
+            path,
+        })
+    }
+
+    /// After a failed write (the writer dropped), removes every file that
+    /// appeared in the generation since `snapshot` and that its last
+    /// commit does not use: the segments of the write that failed. The
+    /// committed index is untouched and keeps serving.
+    pub fn discard_since(
+        &self,
+        handle: &IndexHandle,
+        snapshot: &WriteSnapshot,
+    ) -> Result<Discarded, Error> {
+        let metas = handle.index.load_metas()?;
+        let used: HashSet<OsString> = metas
+            .list_segment_files()
+            .into_iter()
+            .map(PathBuf::into_os_string)
+            .collect();
+        let mut done = Discarded::default();
+        for name in list_files(&snapshot.path)? {
+            if snapshot.files.contains(&name) || used.contains(&name) || !is_segment_file(&name) {
+                continue;
+            }
+            let path = snapshot.path.join(&name);
+            let bytes = std::fs::metadata(&path).map_or(0, |m| m.len());
+            match std::fs::remove_file(&path) {
+                Ok(()) => {
+                    done.files += 1;
+                    done.bytes += bytes;
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(Error::io(&path, e)),
+            }
+        }
+        Ok(done)
+    }
+
+    /// Removes generation `n` entirely, and `CURRENT` first when it names
+    /// it (a first generation this run created and could not fill).
+    pub fn remove_generation(&self, n: u64) -> Result<(), Error> {
+        if self.current_generation()? == Some(n) {
+            let current = self.root.join(CURRENT);
+            std::fs::remove_file(&current).map_err(|e| Error::io(&current, e))?;
+        }
+        let path = self.generation_path(n);
+        match std::fs::remove_dir_all(&path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(Error::io(&path, e)),
+        }
+    }
+
     /// Makes generation `n` live, atomically.
     pub fn publish(&self, n: u64) -> Result<(), Error> {
         let tmp = self.root.join("CURRENT.tmp");
@@ -203,16 +322,55 @@ impl DataDir {
 
     /// Opens the live generation, creating and publishing a first one if none exists.
     pub fn open_or_create_current(&self, analyzer: Arc<Analyzer>) -> Result<IndexHandle, Error> {
+        self.open_or_create_current_flagged(analyzer)
+            .map(|(h, _)| h)
+    }
+
+    /// [`DataDir::open_or_create_current`], telling whether it created the
+    /// generation (so that a failed first write can remove it again).
+    /// Hold [`DataDir::lock`] around it: two commands creating a first
+    /// generation at once would each create one.
+    pub fn open_or_create_current_flagged(
+        &self,
+        analyzer: Arc<Analyzer>,
+    ) -> Result<(IndexHandle, bool), Error> {
         if self.current_generation()?.is_some() {
-            return self.open_current(analyzer);
+            return Ok((self.open_current(analyzer)?, false));
         }
         let handle = self.create_generation(analyzer)?;
         // An empty commit so that readers can open it before anything is added.
         let mut writer = handle
             .index
             .writer::<tantivy::TantivyDocument>(15_000_000)?;
-        writer.commit()?;
-        self.publish(handle.generation)?;
-        Ok(handle)
+        let created = (|| {
+            writer.commit()?;
+            drop(writer);
+            self.publish(handle.generation)
+        })();
+        if let Err(e) = created {
+            let _ = self.remove_generation(handle.generation);
+            return Err(e);
+        }
+        Ok((handle, true))
     }
+}
+
+/// Whether a file name is a tantivy segment file: `<32 hex digits>.<ext>`.
+fn is_segment_file(name: &std::ffi::OsStr) -> bool {
+    let name = name.to_string_lossy();
+    name.split_once('.')
+        .is_some_and(|(stem, _)| stem.len() == 32 && stem.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// Names of the plain files in a folder.
+fn list_files(path: &Path) -> Result<HashSet<OsString>, Error> {
+    let entries = std::fs::read_dir(path).map_err(|e| Error::io(path, e))?;
+    let mut out = HashSet::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io(path, e))?;
+        if entry.file_type().is_ok_and(|t| t.is_file()) {
+            out.insert(entry.file_name());
+        }
+    }
+    Ok(out)
 }

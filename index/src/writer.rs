@@ -100,9 +100,9 @@ impl DocumentWriter {
         let mut outcomes = Vec::with_capacity(docs.len());
         let mut to_write = Vec::new();
         for mut doc in docs {
-            if doc.content_hash.is_empty() {
-                doc.content_hash = doc.compute_content_hash();
-            }
+            // Always from the content: a hash carried in the input (an
+            // exported line edited by hand, say) says nothing about it.
+            doc.content_hash = doc.compute_content_hash();
             let outcome = match self.known.get(&doc.id) {
                 Some(hash) if *hash == doc.content_hash => Upsert::Unchanged,
                 Some(_) => Upsert::Updated,
@@ -192,5 +192,40 @@ pub(crate) fn first_str(column: &StrColumn, doc: u32, out: &mut String) -> bool 
     match column.term_ords(doc).next() {
         Some(ord) => column.ord_to_str(ord, out).unwrap_or(false),
         None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::DataDir;
+
+    #[test]
+    fn a_hash_given_in_input_does_not_hide_an_edit() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = DataDir::new(tmp.path());
+        let handle = dir.open_or_create_current(dir.analyzer().unwrap()).unwrap();
+        let mut writer = DocumentWriter::open(handle, 1).unwrap();
+        let original = Document {
+            id: "a".into(),
+            title: "关于预算公开的通知".into(),
+            body: "原文".into(),
+            ..Default::default()
+        };
+        writer.upsert_all(vec![original.clone()]).unwrap();
+        // An exported line carries the hash of the original; its body is edited.
+        let edited = Document {
+            body: "修改后的正文".into(),
+            content_hash: original.compute_content_hash(),
+            ..original.clone()
+        };
+        assert_eq!(writer.upsert_all(vec![edited]).unwrap(), [Upsert::Updated]);
+        // A made-up hash on unchanged content changes nothing.
+        let same = Document {
+            body: "修改后的正文".into(),
+            content_hash: "0000000000000000".into(),
+            ..original
+        };
+        assert_eq!(writer.upsert_all(vec![same]).unwrap(), [Upsert::Unchanged]);
     }
 }

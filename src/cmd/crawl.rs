@@ -15,7 +15,7 @@ use anyhow::Context;
 use gongkai_crawler::config::{ConfigFile, compile};
 use gongkai_crawler::{CrawlConfig, CrawlSummary, CrawledDocument, Crawler, Progress};
 use gongkai_index::taxonomy::{CategoryHints, Taxonomy};
-use gongkai_index::{DataDir, Document, DocumentWriter};
+use gongkai_index::{DataDir, Document};
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// Arguments of `gongkai crawl`.
@@ -105,6 +105,7 @@ fn settings(args: &CrawlArgs) -> anyhow::Result<CrawlConfig> {
 
 pub fn run(args: CrawlArgs) -> anyhow::Result<ExitCode> {
     let cfg = settings(&args)?;
+    let _lock = super::lock_data_dir(&DataDir::new(&args.data.data), "crawl")?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -165,14 +166,14 @@ pub fn run(args: CrawlArgs) -> anyhow::Result<ExitCode> {
             .map(|d| to_index_document(d, &taxonomy))
             .collect();
         let dir = DataDir::new(&args.data.data);
-        let handle = dir.open_or_create_current(dir.analyzer()?)?;
-        let mut writer = DocumentWriter::open(handle, 0)?;
-        writer.upsert_all(docs)?;
-        // Documents the portal no longer publishes leave the index.
-        for id in &summary.gone {
-            writer.delete(id);
-        }
-        let stats = writer.finish()?;
+        let stats = super::write_live(&dir, 0, |_, writer| {
+            writer.upsert_all(docs)?;
+            // Documents the portal no longer publishes leave the index.
+            for id in &summary.gone {
+                writer.delete(id);
+            }
+            Ok(())
+        })?;
         eprintln!(
             "indexed: {} added, {} updated, {} unchanged",
             stats.added, stats.updated, stats.unchanged

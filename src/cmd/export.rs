@@ -19,17 +19,25 @@ pub fn run(args: ExportArgs) -> anyhow::Result<ExitCode> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut write_error = None;
-    let count = searcher.for_each_document(|doc| {
-        if write_error.is_none() {
-            let result = serde_json::to_writer(&mut out, &doc)
-                .map_err(std::io::Error::from)
-                .and_then(|()| out.write_all(b"\n"));
-            if let Err(e) = result {
-                write_error = Some(e);
+    let mut unreadable = 0u64;
+    let mut first_unreadable = None;
+    let count = searcher.for_each_readable_document(
+        |doc| {
+            if write_error.is_none() {
+                let result = serde_json::to_writer(&mut out, &doc)
+                    .map_err(std::io::Error::from)
+                    .and_then(|()| out.write_all(b"\n"));
+                if let Err(e) = result {
+                    write_error = Some(e);
+                }
             }
-        }
-        Ok(())
-    })?;
+            Ok(())
+        },
+        |e| {
+            unreadable += 1;
+            first_unreadable.get_or_insert(e);
+        },
+    )?;
     if let Some(e) = write_error
         && e.kind() != std::io::ErrorKind::BrokenPipe
     {
@@ -43,5 +51,23 @@ pub fn run(args: ExportArgs) -> anyhow::Result<ExitCode> {
         }
     })?;
     tracing::info!(count, "exported");
+    // Export reads every file anyway: check them all, so that damage the
+    // decompressor did not notice is not exported as if it were text.
+    let n = searcher.handle().generation;
+    let dir = gongkai_index::DataDir::new(&args.data.data);
+    let health = gongkai_index::generation::check(&dir, n);
+    if first_unreadable.is_some() || !health.is_good() {
+        let unread = match first_unreadable {
+            Some(e) => format!("{unreadable} documents could not be read ({e}); "),
+            None => String::new(),
+        };
+        eprintln!(
+            "error: generation {n} is damaged: {}; {unread}{count} documents were exported. \
+             `gongkai verify --data {}` checks every file; `gongkai rollback` makes the previous generation live.",
+            health.describe(),
+            dir.root().display()
+        );
+        return Ok(ExitCode::from(2));
+    }
     Ok(ExitCode::SUCCESS)
 }

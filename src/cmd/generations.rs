@@ -17,7 +17,10 @@ pub struct GenerationsArgs {
 
 pub fn run(args: GenerationsArgs) -> anyhow::Result<ExitCode> {
     let dir = DataDir::new(&args.data.data);
-    let infos = generation::list(&dir)?;
+    let mut infos = generation::list(&dir)?;
+    for info in &mut infos {
+        info.health = Some(generation::check(&dir, info.number));
+    }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&infos)?);
         return Ok(ExitCode::SUCCESS);
@@ -53,11 +56,17 @@ pub fn run(args: GenerationsArgs) -> anyhow::Result<ExitCode> {
             ),
             None => ("?".into(), "?".into(), "(no metadata)".into()),
         };
+        let (state, source) = match &info.health {
+            Some(health) if !health.is_good() => {
+                ("damaged", format!("{source} [{}]", health.describe()))
+            }
+            _ => (info.state().as_str(), source),
+        };
         println!(
             "{:>6}  {:<8}  {:<8}  {:>8}  {:<19}  {:>9}  {}",
             info.number,
             role,
-            info.state().as_str(),
+            state,
             docs,
             created,
             human_size(info.size_bytes),

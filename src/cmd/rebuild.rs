@@ -81,6 +81,7 @@ impl SwapArgs {
 pub fn run(args: RebuildArgs) -> anyhow::Result<ExitCode> {
     let dir = DataDir::new(&args.data.data);
     let rules = args.swap.validation(1.0)?;
+    let _lock = super::lock_data_dir(&dir, "rebuild")?;
     let analyzer = dir
         .analyzer()
         .context("loading the analyzer (user-dict.txt)")?;
@@ -223,6 +224,16 @@ pub fn write_generation(
             generation::mark_complete(dir, n, count)?;
             Ok(n)
         }
+        Err(e) if super::is_disk_full(&e) => {
+            // Nothing of it is worth keeping, and the space is needed.
+            let removed = match dir.remove_generation(n) {
+                Ok(()) => format!("generation {n} was removed"),
+                Err(r) => format!("generation {n} could not be removed: {r}"),
+            };
+            Err(super::disk_full_said(e.context(format!(
+                "writing generation {n}; {removed}; the live generation still serves"
+            ))))
+        }
         Err(e) => {
             let _ = generation::mark_failed(dir, n, &e.to_string());
             Err(e.context(format!(
@@ -234,15 +245,7 @@ pub fn write_generation(
 
 /// Says so when an index error is a full disk.
 pub fn disk_hint(e: gongkai_index::Error) -> anyhow::Error {
-    let text = e.to_string();
-    if text.contains("No space left")
-        || text.contains("StorageFull")
-        || text.contains("os error 28")
-    {
-        anyhow::anyhow!("disk full: {text}")
-    } else {
-        anyhow::Error::new(e)
-    }
+    super::disk_full_said(anyhow::Error::new(e))
 }
 
 /// Validates complete generation `n` against the live one; swaps and prunes

@@ -80,6 +80,7 @@ pub fn run(args: ReindexArgs) -> anyhow::Result<ExitCode> {
     let seeds = check_urls(&args.urls)?;
     let dir = DataDir::new(&args.data.data);
     let rules = args.swap.validation(0.9)?;
+    let _lock = super::lock_data_dir(&dir, "reindex")?;
     let analyzer = dir
         .analyzer()
         .context("loading the analyzer (user-dict.txt)")?;

@@ -14,6 +14,7 @@ pub struct RollbackArgs {
 
 pub fn run(args: RollbackArgs) -> anyhow::Result<ExitCode> {
     let dir = DataDir::new(&args.data.data);
+    let _lock = super::lock_data_dir(&dir, "rollback")?;
     match generation::rollback(&dir) {
         Ok(done) => {
             tracing::info!(from = done.from, to = done.to, "rolled back");

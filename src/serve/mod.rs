@@ -142,7 +142,12 @@ impl AppState {
 /// Opens the live generation of `data`.
 pub fn load(data: &std::path::Path) -> anyhow::Result<Loaded> {
     let dir = DataDir::new(data);
-    Loaded::new(dir.open_current(dir.analyzer()?)?)
+    // A damaged live generation: the previous good one serves (logged loudly).
+    Loaded::new(gongkai_index::generation::open_serving(
+        &dir,
+        dir.analyzer()?,
+        true,
+    )?)
 }
 
 /// Builds the state from a configuration (opens the index).
@@ -224,22 +229,24 @@ pub fn spawn_reloader(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut ticker = tokio::time::interval(state.config.reload_interval);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        // The CURRENT last loaded (differs from the generation served when
+        // a damaged live generation made the previous one serve).
+        let mut seen = Some(state.live.get().generation);
         loop {
             ticker.tick().await;
             let data = state.config.data.clone();
-            let current = state.live.get().generation;
-            let result = tokio::task::spawn_blocking(move || -> anyhow::Result<Option<Loaded>> {
-                let dir = DataDir::new(&data);
-                match dir.current_generation()? {
-                    Some(n) if n != current => {
-                        Ok(Some(Loaded::new(dir.open_generation(n, dir.analyzer()?)?)?))
+            let result =
+                tokio::task::spawn_blocking(move || -> anyhow::Result<Option<(u64, Loaded)>> {
+                    let dir = DataDir::new(&data);
+                    match dir.current_generation()? {
+                        Some(n) if Some(n) != seen => Ok(Some((n, load(&data)?))),
+                        _ => Ok(None),
                     }
-                    _ => Ok(None),
-                }
-            })
-            .await;
+                })
+                .await;
             match result {
-                Ok(Ok(Some(loaded))) => {
+                Ok(Ok(Some((current, loaded)))) => {
+                    seen = Some(current);
                     tracing::info!(
                         generation = loaded.generation,
                         docs = loaded.searcher.num_docs(),
