@@ -21,9 +21,9 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub cors_origins: Vec<String>,
-    /// Seconds a request may take before it is answered 503.
-    #[arg(long, default_value_t = 10)]
-    pub request_timeout: u64,
+    /// Seconds a request may take before it is answered 503 (fractions allowed).
+    #[arg(long, default_value_t = 10.0)]
+    pub request_timeout: f64,
     /// Seconds between checks of DATA/CURRENT for a new index generation.
     #[arg(long, default_value_t = 1.0)]
     pub reload_interval: f64,
@@ -56,7 +56,7 @@ pub struct ServeArgs {
 pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let mut config = crate::serve::Config::new(args.data.data.clone());
     config.cors_origins = args.cors_origins;
-    config.request_timeout = Duration::from_secs(args.request_timeout.max(1));
+    config.request_timeout = seconds(args.request_timeout, 0.001, 86_400.0);
     config.reload_interval = Duration::from_secs_f64(args.reload_interval.clamp(0.05, 3600.0));
     config.site_title = args.site_title;
     if args.search_slots > 0 {
