@@ -433,6 +433,115 @@ mod tests {
         assert!(err.to_string().contains("limit"), "{err}");
     }
 
+    /// Fuzzing the parser and the query builder with arbitrary text: any
+    /// mix of quotes, dashes, `OR`, `title:`, 〔〕 and random characters,
+    /// short or far over the limit, never panics, and the work it asks for
+    /// is bounded by the input: at most [`MAX_CLAUSES`] clauses, pieces that
+    /// are pieces of the input, and a number of index terms linear in its
+    /// length.
+    mod fuzz {
+        use super::*;
+        use proptest::prelude::*;
+        use std::sync::OnceLock;
+
+        /// Tokens of the query language and its near misses.
+        fn token() -> impl Strategy<Value = String> {
+            prop_oneof![
+                4 => prop::sample::select(vec![
+                    "\"", "“", "”", "「", "」", "『", "』", "-", "－", "+", "OR", "or", "|",
+                    "||", "AND", "&&", "title:", "标题：", "標題:", "title：", ":", "：",
+                    "〔", "〕", "[", "]", "（", "）", "号", "国发", "2016", "55",
+                    "6107240001/2018-00001", "预算", "公开", "財政", "a", "-\"", "\u{0}",
+                ])
+                .prop_map(str::to_string),
+                3 => prop::sample::select(vec![" ", "  ", "\u{3000}", "\t", "\n"])
+                    .prop_map(str::to_string),
+                2 => any::<char>().prop_map(|c| c.to_string()),
+            ]
+        }
+
+        /// Queries near the limit and far over it.
+        fn query() -> impl Strategy<Value = String> {
+            prop_oneof![
+                3 => prop::collection::vec(token(), 0..64).prop_map(|t| t.concat()),
+                2 => prop::collection::vec(token(), 200..700).prop_map(|t| t.concat()),
+                1 => any::<String>(),
+            ]
+        }
+
+        fn builder_parts() -> &'static (Fields, Analyzer) {
+            static PARTS: OnceLock<(Fields, Analyzer)> = OnceLock::new();
+            PARTS.get_or_init(|| (crate::schema::build_schema().1, Analyzer::new()))
+        }
+
+        fn count_terms(query: &dyn Query) -> usize {
+            let mut n = 0;
+            query.query_terms(&mut |_, _| n += 1);
+            n
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig {
+                cases: 384,
+                failure_persistence: None,
+                ..ProptestConfig::default()
+            })]
+
+            #[test]
+            fn any_text_parses_and_builds_within_bounds(q in query()) {
+                let parsed = match parse(&q) {
+                    Ok(parsed) => parsed,
+                    Err(e) => {
+                        prop_assert!(q.len() > MAX_QUERY_BYTES, "refused {} bytes: {e}", q.len());
+                        prop_assert!(e.to_string().contains("limit"));
+                        return Ok(());
+                    }
+                };
+                prop_assert!(q.len() <= MAX_QUERY_BYTES);
+                prop_assert!(parsed.must.len() + parsed.must_not.len() <= MAX_CLAUSES);
+                let pieces: Vec<&Piece> =
+                    parsed.must.iter().flatten().chain(&parsed.must_not).collect();
+                prop_assert!(parsed.must.iter().all(|g| !g.is_empty()));
+                prop_assert!(pieces.iter().all(|p| !p.text.is_empty()));
+                let text_bytes: usize = pieces.iter().map(|p| p.text.len()).sum();
+                prop_assert!(text_bytes <= q.len(), "{text_bytes} piece bytes from {} bytes", q.len());
+
+                let (fields, analyzer) = builder_parts();
+                let builder = QueryBuilder::new(fields, analyzer);
+                let chars = q.chars().count();
+                for relaxed in [false, true] {
+                    let built = builder.build(&parsed, relaxed);
+                    let terms = count_terms(built.as_ref());
+                    prop_assert!(
+                        terms <= 16 * chars + 8,
+                        "{terms} terms for {chars} characters (relaxed: {relaxed})"
+                    );
+                }
+            }
+        }
+
+        #[test]
+        fn the_largest_accepted_queries_stay_bounded() {
+            let (fields, analyzer) = builder_parts();
+            let builder = QueryBuilder::new(fields, analyzer);
+            for q in [
+                "预算".repeat(MAX_QUERY_BYTES / 6),
+                "a OR ".repeat(MAX_QUERY_BYTES / 5),
+                "-\"公开 ".repeat(MAX_QUERY_BYTES / 9),
+                "title:〔".repeat(MAX_QUERY_BYTES / 9),
+                "\"".repeat(MAX_QUERY_BYTES),
+            ] {
+                let parsed = parse(&q).unwrap_or_else(|e| panic!("{e}"));
+                assert!(
+                    parsed.must.len() + parsed.must_not.len() <= MAX_CLAUSES,
+                    "{q}"
+                );
+                let terms = count_terms(builder.build(&parsed, true).as_ref());
+                assert!(terms <= 16 * q.chars().count() + 8, "{terms}");
+            }
+        }
+    }
+
     #[test]
     fn doc_numbers_are_recognised() {
         assert_eq!(

@@ -21,9 +21,9 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub cors_origins: Vec<String>,
-    /// Seconds a request may take before it is answered 503.
-    #[arg(long, default_value_t = 10)]
-    pub request_timeout: u64,
+    /// Seconds a request may take before it is answered 503 (fractions allowed).
+    #[arg(long, default_value_t = 10.0)]
+    pub request_timeout: f64,
     /// Seconds between checks of DATA/CURRENT for a new index generation.
     #[arg(long, default_value_t = 1.0)]
     pub reload_interval: f64,
@@ -33,14 +33,43 @@ pub struct ServeArgs {
     /// Worker threads for requests (0 = one per core).
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
+    /// Searches run at once (0 = one per core); more wait in the queue.
+    #[arg(long, default_value_t = 0)]
+    pub search_slots: usize,
+    /// Searches that may wait for a slot (default: 4 per core); beyond
+    /// that, 503 with Retry-After at once.
+    #[arg(long)]
+    pub search_queue: Option<usize>,
+    /// Seconds a connection has to send a complete request head, after
+    /// opening or after its previous answer (also the keep-alive idle timeout).
+    #[arg(long, default_value_t = 10.0)]
+    pub header_timeout: f64,
+    /// Most open connections (lowered to what the descriptor limit allows);
+    /// at the limit the longest-idle connection is closed to make room.
+    #[arg(long, default_value_t = 1024)]
+    pub max_connections: usize,
+    /// Seconds SIGTERM waits for requests in progress before exiting anyway.
+    #[arg(long, default_value_t = 10.0)]
+    pub shutdown_timeout: f64,
 }
 
 pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let mut config = crate::serve::Config::new(args.data.data.clone());
     config.cors_origins = args.cors_origins;
-    config.request_timeout = Duration::from_secs(args.request_timeout.max(1));
+    config.request_timeout = seconds(args.request_timeout, 0.001, 86_400.0);
     config.reload_interval = Duration::from_secs_f64(args.reload_interval.clamp(0.05, 3600.0));
     config.site_title = args.site_title;
+    if args.search_slots > 0 {
+        config.search_slots = args.search_slots;
+    }
+    config.search_queue = args
+        .search_queue
+        .unwrap_or(4 * config.search_slots)
+        .min(100_000);
+    config.header_timeout = seconds(args.header_timeout, 0.1, 3600.0);
+    config.max_connections = args.max_connections.clamp(1, 1_000_000);
+    config.shutdown_timeout = seconds(args.shutdown_timeout, 0.0, 3600.0);
+    let shutdown_timeout = config.shutdown_timeout;
     let state = crate::serve::state(config)
         .with_context(|| format!("cannot open the index in {}", args.data.data.display()))?;
     let runtime = runtime(args.threads)?;
@@ -50,7 +79,16 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         use std::io::Write;
         let _ = std::io::stdout().flush();
     }))?;
+    // Searches still running on the blocking pool (their clients are gone)
+    // may not hold the exit up past the deadline.
+    runtime.shutdown_timeout(shutdown_timeout.min(Duration::from_secs(1)));
     Ok(ExitCode::SUCCESS)
+}
+
+/// A number of seconds from the command line, clamped to a sane range (NaN: the low end).
+fn seconds(value: f64, low: f64, high: f64) -> Duration {
+    let value = if value.is_nan() { low } else { value };
+    Duration::from_secs_f64(value.clamp(low, high))
 }
 
 /// The tokio runtime of the server.

@@ -246,6 +246,9 @@ pub struct SuggestParams {
     pub size: Option<String>,
 }
 
+/// Most suggestions in one answer.
+pub const MAX_SUGGESTIONS: usize = 20;
+
 /// `GET /api/suggest?q=`: term and title completions.
 pub async fn suggest(
     State(state): State<AppState>,
@@ -253,12 +256,20 @@ pub async fn suggest(
 ) -> Result<impl IntoResponse, ApiError> {
     let Query(params) = params?;
     let q = params.q.unwrap_or_default();
-    if q.len() > MAX_QUERY_BYTES {
+    // The user's query counts, not the title query built from it.
+    if q.trim().len() > MAX_QUERY_BYTES {
         return Err(ApiError::too_large(format!(
-            "query longer than {MAX_QUERY_BYTES} bytes"
+            "query is {} bytes; at most {MAX_QUERY_BYTES} are accepted",
+            q.trim().len()
         )));
     }
-    let size = parse_number("size", &params.size, 8)?.clamp(1, 20);
+    // Same rule as `/api/search`: out of range is an error, not clamped.
+    let size = parse_number("size", &params.size, 8)?;
+    if size == 0 || size > MAX_SUGGESTIONS {
+        return Err(ApiError::bad_request(format!(
+            "`size` must be between 1 and {MAX_SUGGESTIONS}"
+        )));
+    }
     let suggestions = state
         .blocking(move |loaded| super::suggest::suggest(&loaded, &q, size))
         .await?;
@@ -301,9 +312,22 @@ pub async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
 /// `GET /metrics`: Prometheus text.
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     let loaded = state.live.get();
-    let body = state
+    let mut body = state
         .metrics
         .render(loaded.generation, loaded.searcher.num_docs());
+    let admission = &state.admission;
+    body.push_str(&format!(
+        "# HELP gongkai_searches_running Searches running now.\n# TYPE gongkai_searches_running gauge\n\
+         gongkai_searches_running {}\n\
+         # HELP gongkai_searches_queued Searches waiting for a slot now.\n# TYPE gongkai_searches_queued gauge\n\
+         gongkai_searches_queued {}\n\
+         # HELP gongkai_searches_rejected_total Searches refused (503) because the queue was full.\n\
+         # TYPE gongkai_searches_rejected_total counter\n\
+         gongkai_searches_rejected_total {}\n",
+        admission.running(),
+        admission.waiting(),
+        admission.rejected()
+    ));
     (
         [(
             header::CONTENT_TYPE,

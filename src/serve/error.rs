@@ -1,7 +1,7 @@
 //! The one error type of the HTTP service: JSON `{"error": {"status", "message"}}`.
 
 use axum::Json;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 /// An error answered to the client.
@@ -11,6 +11,8 @@ pub struct ApiError {
     pub status: StatusCode,
     /// Human-readable message (safe to show; never contains internals beyond the index error text).
     pub message: String,
+    /// Seconds to wait before trying again (`Retry-After`), for 503s that will pass.
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -19,6 +21,7 @@ impl ApiError {
         ApiError {
             status: StatusCode::BAD_REQUEST,
             message: message.into(),
+            retry_after: None,
         }
     }
     /// 404.
@@ -26,6 +29,7 @@ impl ApiError {
         ApiError {
             status: StatusCode::NOT_FOUND,
             message: message.into(),
+            retry_after: None,
         }
     }
     /// 413.
@@ -33,6 +37,7 @@ impl ApiError {
         ApiError {
             status: StatusCode::PAYLOAD_TOO_LARGE,
             message: message.into(),
+            retry_after: None,
         }
     }
     /// 500 (logged).
@@ -42,7 +47,44 @@ impl ApiError {
         ApiError {
             status: StatusCode::INTERNAL_SERVER_ERROR,
             message,
+            retry_after: None,
         }
+    }
+    /// 503: every search slot is busy and the queue is full; try again shortly.
+    pub fn overloaded(retry_after: u64) -> Self {
+        ApiError {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            message: "the server is busy with other searches; try again in a moment".into(),
+            retry_after: Some(retry_after),
+        }
+    }
+    /// 503: the request took longer than the configured timeout.
+    pub fn timeout(limit: std::time::Duration) -> Self {
+        ApiError {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            message: format!(
+                "the request took longer than {} s and was stopped",
+                limit.as_secs_f64()
+            ),
+            retry_after: Some(1),
+        }
+    }
+    /// Any other status, with its standard reason as the message.
+    pub fn status(status: StatusCode) -> Self {
+        ApiError {
+            status,
+            message: status
+                .canonical_reason()
+                .unwrap_or("error")
+                .to_ascii_lowercase(),
+            retry_after: None,
+        }
+    }
+    /// The JSON body of this error.
+    pub fn body(&self) -> serde_json::Value {
+        serde_json::json!({
+            "error": { "status": self.status.as_u16(), "message": self.message }
+        })
     }
 }
 
@@ -53,6 +95,7 @@ impl From<gongkai_index::Error> for ApiError {
             gongkai_index::Error::NoIndex(_) => ApiError {
                 status: StatusCode::SERVICE_UNAVAILABLE,
                 message: err.to_string(),
+                retry_after: None,
             },
             other => ApiError::internal(other.to_string()),
         }
@@ -73,9 +116,12 @@ impl std::fmt::Display for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = serde_json::json!({
-            "error": { "status": self.status.as_u16(), "message": self.message }
-        });
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(self.body())).into_response();
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response
     }
 }

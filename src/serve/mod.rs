@@ -6,9 +6,17 @@
 //! generation (`gongkai index` upserting) are picked up by the tantivy
 //! reader's own reload policy. Requests clone the `Arc` and never wait for a
 //! reload.
+//!
+//! Under load and abuse: index work goes through [`admission`] (bounded
+//! slots and queue, cheap 503s beyond), connections through [`listener`]
+//! (header/idle timeout, connection limit, shutdown deadline), and every
+//! error, timeouts and overload included, is the JSON error of
+//! [`error::ApiError`] with the security headers.
 
+pub mod admission;
 pub mod api;
 pub mod error;
+pub mod listener;
 pub mod metrics;
 pub mod page;
 pub mod portal;
@@ -24,7 +32,6 @@ use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::routing::get;
 use gongkai_index::{DataDir, Searcher};
 use tower_http::cors::{AllowOrigin, CorsLayer};
-use tower_http::timeout::TimeoutLayer;
 
 use error::ApiError;
 
@@ -50,6 +57,21 @@ pub struct Config {
     pub reload_interval: Duration,
     /// Title shown on the search page.
     pub site_title: String,
+    /// Searches (index work) running at once.
+    pub search_slots: usize,
+    /// Searches waiting for a slot; more are answered 503 at once.
+    pub search_queue: usize,
+    /// Time allowed for a complete request head; also the keep-alive idle timeout.
+    pub header_timeout: Duration,
+    /// Most open connections (lowered to what the descriptor limit allows).
+    pub max_connections: usize,
+    /// How long shutdown waits for requests in progress.
+    pub shutdown_timeout: Duration,
+}
+
+/// Cores available to this process (at least 1).
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 impl Config {
@@ -61,6 +83,11 @@ impl Config {
             request_timeout: Duration::from_secs(10),
             reload_interval: Duration::from_secs(1),
             site_title: "政府信息公开搜索".to_string(),
+            search_slots: cores(),
+            search_queue: 4 * cores(),
+            header_timeout: Duration::from_secs(10),
+            max_connections: 1024,
+            shutdown_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -123,19 +150,34 @@ pub struct AppState {
     pub metrics: Arc<metrics::Metrics>,
     /// Settings.
     pub config: Arc<Config>,
+    /// Slots and queue of index work.
+    pub admission: Arc<admission::Admission>,
 }
 
 impl AppState {
-    /// Runs blocking index work off the async threads.
+    /// Runs blocking index work off the async threads, once admitted (see
+    /// [`admission`]): 503 with `Retry-After` at once when the queue is full.
+    /// The slot is held until the work really ends, even when the request
+    /// is dropped; work whose request was dropped before it began never runs.
     pub async fn blocking<T, F>(&self, f: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
         F: FnOnce(Arc<Loaded>) -> Result<T, ApiError> + Send + 'static,
     {
+        let permit = self.admission.enter().await?;
+        let cancel = admission::Cancel::default();
+        let guard = admission::CancelOnDrop::new(cancel.clone());
         let loaded = self.live.get();
-        tokio::task::spawn_blocking(move || f(loaded))
-            .await
-            .map_err(|e| ApiError::internal(format!("search task failed: {e}")))?
+        let result = tokio::task::spawn_blocking(move || {
+            let _slot = permit;
+            if cancel.is_cancelled() {
+                return Err(ApiError::status(StatusCode::SERVICE_UNAVAILABLE));
+            }
+            f(loaded)
+        })
+        .await;
+        guard.disarm();
+        result.map_err(|e| ApiError::internal(format!("search task failed: {e}")))?
     }
 }
 
@@ -156,6 +198,10 @@ pub fn state(config: Config) -> anyhow::Result<AppState> {
     Ok(AppState {
         live: Live(Arc::new(RwLock::new(Arc::new(loaded)))),
         metrics: Arc::new(metrics::Metrics::default()),
+        admission: Arc::new(admission::Admission::new(
+            config.search_slots,
+            config.search_queue,
+        )),
         config: Arc::new(config),
     })
 }
@@ -172,15 +218,17 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(api::healthz))
         .route("/metrics", get(api::metrics))
         .fallback(api::not_found)
+        // Innermost: the timeout answers the JSON error, which the metrics
+        // count and the outer layer gives the security headers.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            request_timeout,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             metrics::track,
         ))
-        .layer(axum::middleware::from_fn(security_headers))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::SERVICE_UNAVAILABLE,
-            state.config.request_timeout,
-        ));
+        .layer(axum::middleware::from_fn(security_headers));
     if !state.config.cors_origins.is_empty() {
         let origins: Vec<HeaderValue> = state
             .config
@@ -198,13 +246,51 @@ pub fn router(state: AppState) -> Router {
     app.with_state(state)
 }
 
+/// Answers the JSON 503 (with `Retry-After`) when a request takes longer
+/// than `--request-timeout`; dropping the handler's future leaves the search
+/// queue or stops work that has not begun (see [`AppState::blocking`]).
+async fn request_timeout(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let limit = state.config.request_timeout;
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => {
+            tracing::warn!("request timed out after {} s", limit.as_secs_f64());
+            axum::response::IntoResponse::into_response(ApiError::timeout(limit))
+        }
+    }
+}
+
+/// An error answer without a body of its own (405 from the router, …)
+/// becomes the documented JSON error; other headers (`Allow`) are kept.
+fn json_error(response: axum::response::Response) -> axum::response::Response {
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error())
+        || response.headers().contains_key(header::CONTENT_TYPE)
+    {
+        return response;
+    }
+    let (mut parts, _) = response.into_parts();
+    let body = ApiError::status(status).body().to_string();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    axum::response::Response::from_parts(parts, axum::body::Body::from(body))
+}
+
 /// Headers on every response: a strict CSP (no script at all), no sniffing,
-/// no framing, no referrer leaking queries to portals.
+/// no framing, no referrer leaking queries to portals. Bare error answers
+/// become JSON errors first.
 async fn security_headers(
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
-    let mut response = next.run(request).await;
+    let mut response = json_error(next.run(request).await);
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
@@ -268,20 +354,29 @@ pub fn spawn_reloader(state: AppState) -> tokio::task::JoinHandle<()> {
     })
 }
 
-/// Binds, prints `listening on http://ADDR`, serves until SIGTERM or Ctrl-C.
+/// Binds, prints `listening on http://ADDR`, serves until SIGTERM or Ctrl-C,
+/// then finishes requests in progress for at most `--shutdown-timeout`.
 pub async fn serve(
     state: AppState,
     listen: SocketAddr,
     on_ready: impl FnOnce(SocketAddr),
 ) -> anyhow::Result<()> {
-    let listener = tokio::net::TcpListener::bind(listen).await?;
-    let addr = listener.local_addr()?;
+    let limits = listener::Limits {
+        header_timeout: state.config.header_timeout,
+        max_connections: listener::connection_limit(state.config.max_connections),
+        shutdown_timeout: state.config.shutdown_timeout,
+    };
+    let socket = tokio::net::TcpListener::bind(listen).await?;
+    let addr = socket.local_addr()?;
+    tracing::info!(
+        search_slots = state.admission.slots(),
+        search_queue = state.config.search_queue,
+        "admission control"
+    );
     on_ready(addr);
     let reloader = spawn_reloader(state.clone());
     let app = router(state);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    listener::run(socket, app, limits, shutdown_signal()).await?;
     reloader.abort();
     tracing::info!("server stopped");
     Ok(())
@@ -309,5 +404,5 @@ pub async fn shutdown_signal() {
         _ = ctrl_c => {},
         _ = term => {},
     }
-    tracing::info!("shutting down: finishing requests in flight");
+    tracing::info!("shutdown requested");
 }

@@ -210,7 +210,13 @@ fn error_page(state: &AppState, params: &SearchParams, err: ApiError) -> Respons
         esc(&err.message)
     );
     foot(&mut out);
-    html_response(err.status, out)
+    let mut response = html_response(err.status, out);
+    if let Some(seconds) = err.retry_after {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, axum::http::HeaderValue::from(seconds));
+    }
+    response
 }
 
 fn head(out: &mut String, state: &AppState, query: &str) {

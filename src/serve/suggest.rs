@@ -115,21 +115,20 @@ fn titles(
     size: usize,
 ) -> Result<Vec<(String, String)>, ApiError> {
     // Words only: quotes and operators the user is still typing are dropped.
-    let words: Vec<String> = query
+    let words = query
         .split_whitespace()
         .map(|w| {
             w.chars()
                 .filter(|c| c.is_alphanumeric())
                 .collect::<String>()
         })
-        .filter(|w| !w.is_empty() && w != "or")
-        .map(|w| format!("title:{w}"))
-        .collect();
-    if words.is_empty() {
+        .filter(|w| !w.is_empty() && w != "or");
+    let rewritten = title_query(words);
+    if rewritten.is_empty() {
         return Ok(Vec::new());
     }
     let request = SearchRequest {
-        query: words.join(" "),
+        query: rewritten,
         limit: size,
         // Suggestions show titles only.
         without_facets: true,
@@ -137,4 +136,62 @@ fn titles(
     };
     let response = searcher.search(&request)?;
     Ok(response.hits.into_iter().map(|h| (h.id, h.title)).collect())
+}
+
+/// Words the title query keeps at most (the parser keeps no more clauses).
+const MAX_TITLE_WORDS: usize = 32;
+
+/// `title:w1 title:w2 …`, cut to the query length limit: the `title:`
+/// prefixes are ours, so a query the user was allowed to type must never
+/// become one the parser refuses.
+fn title_query(words: impl Iterator<Item = String>) -> String {
+    let limit = gongkai_index::query::MAX_QUERY_BYTES;
+    let mut out = String::new();
+    for word in words.take(MAX_TITLE_WORDS) {
+        let sep = usize::from(!out.is_empty());
+        let room = limit.saturating_sub(out.len() + sep + "title:".len());
+        if room == 0 {
+            break;
+        }
+        let mut end = word.len().min(room);
+        while !word.is_char_boundary(end) {
+            end -= 1;
+        }
+        if end == 0 {
+            break;
+        }
+        if sep == 1 {
+            out.push(' ');
+        }
+        out.push_str("title:");
+        out.push_str(&word[..end]);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_title_query_stays_within_the_parser_limit() {
+        let limit = gongkai_index::query::MAX_QUERY_BYTES;
+        let inputs = [
+            vec!["a".to_string(); 600],
+            vec!["预".repeat(341)],
+            vec!["x".repeat(limit)],
+            (0..500).map(|i| format!("{i}")).collect(),
+        ];
+        for words in inputs {
+            let q = title_query(words.into_iter());
+            assert!(q.len() <= limit, "{} bytes", q.len());
+            assert!(q.starts_with("title:"), "{q}");
+            assert!(gongkai_index::query::parse(&q).is_ok());
+        }
+        assert_eq!(
+            title_query(["预算".to_string(), "公开".to_string()].into_iter()),
+            "title:预算 title:公开"
+        );
+        assert_eq!(title_query(std::iter::empty()), "");
+    }
 }
