@@ -50,6 +50,9 @@ pub enum Error {
         /// Which files, or why it cannot be opened.
         detail: String,
     },
+    /// The search was cancelled (its requester went away) before it ended.
+    #[error("search cancelled")]
+    Cancelled,
     /// A configuration file (taxonomy, dictionary) is wrong.
     #[error("{path}: {message}")]
     Config {

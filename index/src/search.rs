@@ -9,6 +9,8 @@
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BinaryHeap, HashMap};
 use std::ops::Bound;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
@@ -86,6 +88,10 @@ pub struct SearchRequest {
     /// Skip counting facets (a batch run shows none; they cost a fast-field
     /// read per matching document). The response's facets are then empty.
     pub without_facets: bool,
+    /// Set by the caller when nobody waits for the answer any more (the
+    /// HTTP client left): the search stops at the next segment, before the
+    /// relaxed pass and before snippets, with [`Error::Cancelled`].
+    pub cancel: Option<Arc<AtomicBool>>,
 }
 
 /// One hit.
@@ -250,21 +256,34 @@ impl Searcher {
             keep: request.offset + limit,
             categories: request.categories.clone(),
             facets: !request.without_facets,
+            cancel: request.cancel.clone(),
+        };
+        let cancelled = || {
+            request
+                .cancel
+                .as_ref()
+                .is_some_and(|c| c.load(AtomicOrdering::Acquire))
+        };
+        // A collector that refuses the next segment ends tantivy's search
+        // with an error: a cancellation, not a fault.
+        let run = |query: Box<dyn Query>| match searcher.search(&query, &collector) {
+            Err(_) if cancelled() => Err(Error::Cancelled),
+            other => Ok(other?),
         };
         let mut relaxed = false;
-        let mut fruit = searcher.search(
-            &self.filtered(builder.build(&parsed, false), request),
-            &collector,
-        )?;
+        let mut fruit = run(self.filtered(builder.build(&parsed, false), request))?;
         if fruit.total == 0 && parsed.can_relax() {
-            let relaxed_fruit = searcher.search(
-                &self.filtered(builder.build(&parsed, true), request),
-                &collector,
-            )?;
+            if cancelled() {
+                return Err(Error::Cancelled);
+            }
+            let relaxed_fruit = run(self.filtered(builder.build(&parsed, true), request))?;
             if relaxed_fruit.total > 0 {
                 fruit = relaxed_fruit;
                 relaxed = true;
             }
+        }
+        if cancelled() {
+            return Err(Error::Cancelled);
         }
         let highlighter = Highlighter::new(&self.handle.analyzer, &parsed.positive_texts());
         let mut hits = Vec::with_capacity(limit);
@@ -484,6 +503,7 @@ pub struct SearchCollector {
     keep: usize,
     categories: Vec<String>,
     facets: bool,
+    cancel: Option<Arc<AtomicBool>>,
 }
 
 /// Per-segment state of [`SearchCollector`].
@@ -525,6 +545,15 @@ impl Collector for SearchCollector {
         segment: SegmentOrdinal,
         reader: &SegmentReader,
     ) -> tantivy::Result<SegmentResults> {
+        if self
+            .cancel
+            .as_ref()
+            .is_some_and(|c| c.load(AtomicOrdering::Acquire))
+        {
+            return Err(tantivy::TantivyError::InternalError(
+                "search cancelled".into(),
+            ));
+        }
         let fast = reader.fast_fields();
         let category = fast.str("category")?;
         let publisher = fast.str("publisher")?;

@@ -524,3 +524,24 @@ fn reindexing_the_same_documents_changes_nothing() {
     assert_eq!(stats.unchanged, corpus().len() as u64);
     assert_eq!(stats.added + stats.updated, 0);
 }
+
+#[test]
+fn a_cancelled_search_stops_with_cancelled() {
+    let f = fixture();
+    let flag = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let request = |q: &str| SearchRequest {
+        query: q.to_string(),
+        limit: 10,
+        snippets: true,
+        cancel: Some(flag.clone()),
+        ..Default::default()
+    };
+    // Not set: the search runs as ever.
+    assert!(f.searcher.search(&request("预算")).expect("search").total > 0);
+    // Set (the client went away): no segment is searched, no answer made.
+    flag.store(true, std::sync::atomic::Ordering::Release);
+    match f.searcher.search(&request("预算")) {
+        Err(gongkai_index::Error::Cancelled) => {}
+        other => panic!("expected Cancelled, got {other:?}"),
+    }
+}

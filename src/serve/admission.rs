@@ -91,7 +91,8 @@ impl Admission {
 }
 
 /// Set when the request that started a piece of blocking work is dropped
-/// (client gone, timeout) before the work began; the work then does not start.
+/// (client gone, timeout): work not yet begun does not start, and a search
+/// under way stops at its next checkpoint.
 #[derive(Debug, Clone, Default)]
 pub struct Cancel(Arc<AtomicBool>);
 
@@ -99,6 +100,11 @@ impl Cancel {
     /// Whether the requester has gone.
     pub fn is_cancelled(&self) -> bool {
         self.0.load(Ordering::Acquire)
+    }
+
+    /// The flag itself, for work that checks it as it goes (a search).
+    pub fn flag(&self) -> Arc<AtomicBool> {
+        self.0.clone()
     }
 }
 

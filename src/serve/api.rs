@@ -159,6 +159,7 @@ impl SearchParams {
             offset: (page - 1) * size,
             snippets,
             without_facets: false,
+            cancel: None,
         };
         Ok(Checked {
             request,
@@ -174,7 +175,13 @@ pub async fn run_search(
     request: SearchRequest,
 ) -> Result<SearchResponse, ApiError> {
     state
-        .blocking(move |loaded| Ok(loaded.searcher.search(&request)?))
+        .blocking(move |loaded, cancel| {
+            let request = SearchRequest {
+                cancel: Some(cancel),
+                ..request
+            };
+            Ok(loaded.searcher.search(&request)?)
+        })
         .await
 }
 
@@ -197,7 +204,7 @@ pub async fn doc(
         return Err(ApiError::too_large("id longer than 512 bytes"));
     }
     let found = state
-        .blocking(move |loaded| {
+        .blocking(move |loaded, _| {
             let doc = loaded.searcher.get(&id)?;
             Ok(doc.ok_or_else(|| ApiError::not_found(format!("no document with id {id:?}"))))
         })
@@ -228,7 +235,7 @@ pub async fn doc_by_url(
         return Err(ApiError::too_large("url longer than 4096 bytes"));
     }
     let found = state
-        .blocking(move |loaded| {
+        .blocking(move |loaded, _| {
             let doc = loaded.searcher.get_by_url(&url)?;
             Ok(doc.ok_or_else(|| ApiError::not_found(format!("no document at {url:?}"))))
         })
@@ -271,7 +278,7 @@ pub async fn suggest(
         )));
     }
     let suggestions = state
-        .blocking(move |loaded| super::suggest::suggest(&loaded, &q, size))
+        .blocking(move |loaded, _| super::suggest::suggest(&loaded, &q, size))
         .await?;
     Ok(Json(serde_json::json!({ "suggestions": suggestions })))
 }

@@ -92,7 +92,7 @@ impl From<gongkai_index::Error> for ApiError {
     fn from(err: gongkai_index::Error) -> Self {
         match err {
             gongkai_index::Error::InvalidQuery(m) => ApiError::bad_request(m),
-            gongkai_index::Error::NoIndex(_) => ApiError {
+            gongkai_index::Error::NoIndex(_) | gongkai_index::Error::Cancelled => ApiError {
                 status: StatusCode::SERVICE_UNAVAILABLE,
                 message: err.to_string(),
                 retry_after: None,

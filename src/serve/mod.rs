@@ -158,11 +158,15 @@ impl AppState {
     /// Runs blocking index work off the async threads, once admitted (see
     /// [`admission`]): 503 with `Retry-After` at once when the queue is full.
     /// The slot is held until the work really ends, even when the request
-    /// is dropped; work whose request was dropped before it began never runs.
+    /// is dropped; work whose request was dropped before it began never runs,
+    /// and work under way gets the flag to stop at its next checkpoint (a
+    /// search: the next segment, the relaxed pass, the snippets).
     pub async fn blocking<T, F>(&self, f: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
-        F: FnOnce(Arc<Loaded>) -> Result<T, ApiError> + Send + 'static,
+        F: FnOnce(Arc<Loaded>, Arc<std::sync::atomic::AtomicBool>) -> Result<T, ApiError>
+            + Send
+            + 'static,
     {
         let permit = self.admission.enter().await?;
         let cancel = admission::Cancel::default();
@@ -173,7 +177,7 @@ impl AppState {
             if cancel.is_cancelled() {
                 return Err(ApiError::status(StatusCode::SERVICE_UNAVAILABLE));
             }
-            f(loaded)
+            f(loaded, cancel.flag())
         })
         .await;
         guard.disarm();

@@ -177,7 +177,7 @@ pub async fn search_page(
     if response.total == 0 && !query.is_empty() {
         let q = query.clone();
         if let Ok(s) = state
-            .blocking(move |loaded| super::suggest::suggest(&loaded, &q, 6))
+            .blocking(move |loaded, _| super::suggest::suggest(&loaded, &q, 6))
             .await
         {
             suggestions = s.into_iter().map(|s| s.text).collect();

@@ -315,15 +315,15 @@ pub(crate) fn pairs(lines: &[Line]) -> Vec<Pair> {
             // Only a label that is its line's whole text (a label cell, a
             // `<dt>`) has its value on the next line; a strip's empty last
             // label ("点击数：" filled by a script) has none.
-            if value.is_empty() && hs.len() == 1 && h.start == 0 {
-                if let Some(next) = lines.get(i + 1) {
-                    let next_hits = &found[i + 1];
-                    if next_hits.first().is_none_or(|n| n.start > 0) {
-                        let stop = next_hits.first().map_or(next.text.len(), |n| n.start);
-                        value = clean_value(&next.text[..stop]);
-                        value_below = !value.is_empty();
-                    }
-                }
+            if value.is_empty()
+                && hs.len() == 1
+                && h.start == 0
+                && let Some(next) = lines.get(i + 1)
+                && found[i + 1].first().is_none_or(|n| n.start > 0)
+            {
+                let stop = found[i + 1].first().map_or(next.text.len(), |n| n.start);
+                value = clean_value(&next.text[..stop]);
+                value_below = !value.is_empty();
             }
             if !h.colon && value.is_empty() {
                 continue;

@@ -214,14 +214,6 @@ pub fn extract_with(html: &str, url: &Url, rule: Option<&SiteRule>) -> Extracted
     // A label inside a long paragraph is prose, not page metadata.
     pairs.retain(|p| p.at_start || text_len(&lines[p.line].text) <= META_LINE);
     let page_text_len: usize = lines.iter().map(|l| text_len(&l.text)).sum();
-    if std::env::var_os("GONGKAI_DEBUG_EXTRACT").is_some() {
-        for (i, l) in lines.iter().enumerate() {
-            eprintln!("{i:4} {:?} {:?}", l.row.is_some(), l.text);
-        }
-        for p in &pairs {
-            eprintln!("pair {:?} {} {:?} @{}", p.field, p.label, p.value, p.line);
-        }
-    }
 
     // Headline.
     let crumb = breadcrumb(&doc, &lines);
@@ -312,18 +304,6 @@ pub fn extract_with(html: &str, url: &Url, rule: Option<&SiteRule>) -> Extracted
         .and_then(|r| r.body.as_ref())
         .and_then(|s| doc.select(s).next());
     let body_el = rule_body.or_else(|| body::best(root, &stats));
-    if std::env::var_os("GONGKAI_DEBUG_EXTRACT").is_some() {
-        let mut all: Vec<(f64, String, usize)> = root
-            .descendants()
-            .filter_map(ElementRef::wrap)
-            .filter_map(|e| stats.get(&e.id()).map(|s| (s.score, describe(e), s.text)))
-            .collect();
-        all.sort_by(|a, b| b.0.total_cmp(&a.0));
-        for (sc, d, t) in all.iter().take(12) {
-            eprintln!("score {sc:.0} {d} text {t}");
-        }
-        eprintln!("chosen {:?}", body_el.map(describe));
-    }
     let heading_line = heading.as_ref().map(|h| h.line);
     let (body_lines, body_range) = match body_el {
         Some(el) => body_lines(&doc, el, &lines, &stats, &ex.title, heading_line),
@@ -341,9 +321,6 @@ pub fn extract_with(html: &str, url: &Url, rule: Option<&SiteRule>) -> Extracted
         _ => (body_lines, body_range),
     };
     ex.body = join_lines(&lines, &body_lines);
-    if std::env::var_os("GONGKAI_DEBUG_EXTRACT").is_some() {
-        eprintln!("body range {body_range:?} kept {body_lines:?}");
-    }
     let body_stats = body_el
         .and_then(|e| stats.get(&e.id()))
         .copied()
@@ -628,7 +605,7 @@ fn headline(
             if linked {
                 score -= 3.0;
             }
-            if site_name.is_some_and(|s| s == text) || crumb.iter().any(|c| *c == text) {
+            if site_name.is_some_and(|s| s == text) || crumb.contains(&text) {
                 score -= 3.0;
             }
             if page_title.trim() == text && weight == 0.0 {
