@@ -11,7 +11,7 @@ use std::path::Path;
 use std::process::Command;
 
 use gongkai_index::{DataDir, SearchRequest, Searcher};
-use serve_support::{BIN, Portal, shared};
+use serve_support::{Portal, crawl_portal, read_truth, shared};
 
 #[derive(serde::Deserialize)]
 struct Truth {
@@ -82,12 +82,7 @@ fn crawl_and_check(style: &str) {
         "{}",
         String::from_utf8_lossy(&made.stderr)
     );
-    let truth: Vec<Truth> = std::fs::read_to_string(site.join("truth.jsonl"))
-        .expect("truth.jsonl")
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| serde_json::from_str(l).expect("truth line"))
-        .collect();
+    let truth: Vec<Truth> = read_truth(&site);
     let planted: Vec<String> = PLANTED
         .iter()
         .enumerate()
@@ -95,24 +90,7 @@ fn crawl_and_check(style: &str) {
         .collect();
     let portal = Portal::start(&site);
     let data = tmp.path().join("data");
-    let crawl = Command::new(BIN)
-        .args([
-            "crawl",
-            &format!("{}/", portal.base),
-            "--delay-ms",
-            "0",
-            "--concurrency",
-            "16",
-            "--data",
-        ])
-        .arg(&data)
-        .output()
-        .expect("gongkai crawl");
-    assert!(
-        crawl.status.success(),
-        "{}",
-        String::from_utf8_lossy(&crawl.stderr)
-    );
+    crawl_portal(&portal, &data);
 
     let articles: Vec<&Truth> = truth.iter().filter(|t| t.kind == "article").collect();
 

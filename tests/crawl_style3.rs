@@ -17,7 +17,7 @@ use std::path::Path;
 use std::process::Command;
 
 use gongkai_index::{DataDir, Document, SearchRequest, Searcher};
-use serve_support::{BIN, Portal, shared};
+use serve_support::{Portal, crawl_portal, read_truth, shared};
 
 #[derive(serde::Deserialize)]
 struct Truth {
@@ -78,12 +78,7 @@ fn style3_portal_crawled_indexed_and_searchable() {
         "{}",
         String::from_utf8_lossy(&made.stderr)
     );
-    let truth: Vec<Truth> = std::fs::read_to_string(site.join("truth.jsonl"))
-        .expect("truth.jsonl")
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| serde_json::from_str(l).expect("truth line"))
-        .collect();
+    let truth: Vec<Truth> = read_truth(&site);
     let articles: Vec<&Truth> = truth.iter().filter(|t| t.kind == "article").collect();
     assert!(
         articles.len() > 1900,
@@ -93,24 +88,7 @@ fn style3_portal_crawled_indexed_and_searchable() {
 
     let portal = Portal::start(&site);
     let data = tmp.path().join("data");
-    let crawl = Command::new(BIN)
-        .args([
-            "crawl",
-            &format!("{}/", portal.base),
-            "--delay-ms",
-            "0",
-            "--concurrency",
-            "16",
-            "--data",
-        ])
-        .arg(&data)
-        .output()
-        .expect("gongkai crawl");
-    assert!(
-        crawl.status.success(),
-        "{}",
-        String::from_utf8_lossy(&crawl.stderr)
-    );
+    crawl_portal(&portal, &data);
 
     let dir = DataDir::new(&data);
     let searcher = Searcher::new(

@@ -288,3 +288,36 @@ impl Drop for Portal {
         let _ = self.child.wait();
     }
 }
+
+/// The lines of a fixture site's `truth.jsonl`.
+pub fn read_truth<T: serde::de::DeserializeOwned>(site: &Path) -> Vec<T> {
+    std::fs::read_to_string(site.join("truth.jsonl"))
+        .expect("truth.jsonl")
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).expect("truth line"))
+        .collect()
+}
+
+/// Crawls a served fixture portal into `data` with the binary, fast (no
+/// politeness delay, 16 connections), and checks it exited 0.
+pub fn crawl_portal(portal: &Portal, data: &Path) {
+    let crawl = Command::new(BIN)
+        .args([
+            "crawl",
+            &format!("{}/", portal.base),
+            "--delay-ms",
+            "0",
+            "--concurrency",
+            "16",
+            "--data",
+        ])
+        .arg(data)
+        .output()
+        .expect("gongkai crawl");
+    assert!(
+        crawl.status.success(),
+        "{}",
+        String::from_utf8_lossy(&crawl.stderr)
+    );
+}

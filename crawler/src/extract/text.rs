@@ -255,9 +255,14 @@ pub(crate) fn lines(root: ElementRef<'_>, max: usize) -> Vec<Line> {
                         }
                     }
                 }
-                Node::Text(t) if depth_skipped == 0 && pre > 0 && t.contains('\n') => {
+                Node::Text(t) if depth_skipped == 0 => {
                     // Preformatted text keeps its line breaks.
-                    for (k, part) in t.split('\n').enumerate() {
+                    let parts: Vec<&str> = if pre > 0 {
+                        t.split('\n').collect()
+                    } else {
+                        vec![&t[..]]
+                    };
+                    for (k, part) in parts.into_iter().enumerate() {
                         if k > 0 {
                             flush(
                                 &mut out,
@@ -270,32 +275,21 @@ pub(crate) fn lines(root: ElementRef<'_>, max: usize) -> Vec<Line> {
                         }
                         if cur_node.is_none() && part.chars().any(|c| !is_space(c)) {
                             cur_node = node.parent().map(|p| p.id());
+                            cur_row = if blocks.last() == Some(&true) {
+                                rows.last().copied()
+                            } else {
+                                None
+                            };
                         }
-                        if cur_texts.last() != Some(&node.id()) {
+                        if in_link > 0 {
+                            cur_links += text_len(part);
+                        }
+                        if cur_texts.len() < 256 && cur_texts.last() != Some(&node.id()) {
                             cur_texts.push(node.id());
                         }
                         if cur.len() < 4096 {
                             cur.push_str(part);
                         }
-                    }
-                }
-                Node::Text(t) if depth_skipped == 0 => {
-                    if cur_node.is_none() && t.chars().any(|c| !is_space(c)) {
-                        cur_node = node.parent().map(|p| p.id());
-                        cur_row = if blocks.last() == Some(&true) {
-                            rows.last().copied()
-                        } else {
-                            None
-                        };
-                    }
-                    if in_link > 0 {
-                        cur_links += text_len(t);
-                    }
-                    if cur_texts.len() < 256 {
-                        cur_texts.push(node.id());
-                    }
-                    if cur.len() < 4096 {
-                        cur.push_str(t);
                     }
                 }
                 _ => {}
