@@ -46,6 +46,10 @@ impl Stats {
     }
 }
 
+/// A block the body never narrows down to from its container: a paragraph
+/// that holds most of the score must not cut off the lines after it.
+const PARAGRAPH: &[&str] = &["p", "li", "dd", "dt", "h1", "h2", "h3", "h4", "h5", "h6"];
+
 /// Inline elements are never the body on their own.
 const INLINE: &[&str] = &[
     "a", "span", "font", "b", "strong", "em", "i", "u", "label", "img", "br", "small", "big",
@@ -54,7 +58,7 @@ const INLINE: &[&str] = &[
 
 static RE_BOILER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"版权所有|版權所有|ICP备|ICP備|备案号|備案號|公网安备|技术支持|技術支援|网站标识码|網站標識碼|主办单位|主辦單位|承办单位|承辦單位|网站地图|联系我们|聯絡我們|Copyright|©|建议使用|最佳瀏覽|分辨率|扫一扫|掃一掃|分享到|【打印】|打印本页|关闭窗口|關閉視窗|返回顶部|上一篇|下一篇|上一條|下一條|上一则|下一则|上一則|下一則|相关链接|相關連結|相关阅读|相关解读|相关政策|^\s*(?:您当前的位置|您当前位置|当前位置|您的位置|現在位置|目前位置|所在位置：)|相关文章|相关新闻|浏览次数|瀏覽人次|点击数|點閱",
+        r"版权所有|版權所有|ICP备|ICP備|备案号|備案號|公网安备|技术支持|技術支援|网站标识码|網站標識碼|主办单位|主辦單位|网站地图|联系我们|聯絡我們|Copyright|©|建议使用|最佳瀏覽|分辨率|扫一扫|掃一掃|分享到|【打印】|打印本页|关闭窗口|關閉視窗|返回顶部|上一篇|下一篇|上一條|下一條|上一则|下一则|上一則|下一則|相关链接|相關連結|相关阅读|相关解读|相关政策|^\s*(?:您当前的位置|您当前位置|当前位置|您的位置|現在位置|目前位置|所在位置：|當前位置|您當前的位置|您當前位置)|相关文章|相关新闻|浏览次数|瀏覽人次|点击数|點閱",
     )
     .expect("boilerplate regex")
 });
@@ -176,6 +180,7 @@ pub fn best<'a>(root: ElementRef<'a>, stats: &HashMap<NodeId, Stats>) -> Option<
     for _ in 0..64 {
         let next = el.children().filter_map(ElementRef::wrap).find(|c| {
             !INLINE.contains(&c.value().name())
+                && !PARAGRAPH.contains(&c.value().name())
                 && stats.get(&c.id()).is_some_and(|s| s.score >= 0.9 * score)
         });
         match next {

@@ -173,7 +173,7 @@ pub fn extract(html: &str, url: &Url) -> Extracted {
 /// Extracts a page, then applies `rule` (the page's host's overrides from
 /// `sites.toml`) where it names a selector, a label or a URL pattern.
 pub fn extract_with(html: &str, url: &Url, rule: Option<&SiteRule>) -> Extracted {
-    let doc = Html::parse_document(html);
+    let doc = Html::parse_document(bound_nesting(html));
     let mut ex = Extracted::default();
     let roc = url.host_str().is_some_and(|h| h.ends_with(".tw"));
 
@@ -277,9 +277,20 @@ pub fn extract_with(html: &str, url: &Url, rule: Option<&SiteRule>) -> Extracted
     // A labelled title must agree with the <title> to beat the headline: a
     // 名称 row of a table in the text names something else.
     let title_pairs = bigrams(&page_title);
-    let pair_agrees = title_pair
+    let pair_agreement = title_pair
         .as_ref()
-        .is_some_and(|t| agreement(t, &page_title, &title_pairs) >= 0.6);
+        .map_or(0.0, |t| agreement(t, &page_title, &title_pairs));
+    let heading_agreement = heading
+        .as_ref()
+        .map_or(0.0, |h| agreement(&h.text, &page_title, &title_pairs));
+    // The line holding the headline may be the label's own line
+    // ("例稿名稱：…"): the value is the title then.
+    let heading_holds_pair = match (&heading, &title_pair) {
+        (Some(h), Some(t)) => squash(&h.text) != squash(t) && squash(&h.text).contains(&squash(t)),
+        _ => false,
+    };
+    let pair_agrees =
+        (pair_agreement >= 0.6 && pair_agreement > heading_agreement) || heading_holds_pair;
     let (title, title_from) = if let Some(t) = meta.get("articletitle").filter(|t| !t.is_empty()) {
         (t.clone(), "meta ArticleTitle".to_string())
     } else if let Some(t) = title_pair
@@ -304,7 +315,10 @@ pub fn extract_with(html: &str, url: &Url, rule: Option<&SiteRule>) -> Extracted
         .and_then(|r| r.body.as_ref())
         .and_then(|s| doc.select(s).next());
     let body_el = rule_body.or_else(|| body::best(root, &stats));
-    let heading_line = heading.as_ref().map(|h| h.line);
+    let heading_line = heading
+        .as_ref()
+        .map(|h| h.line)
+        .filter(|l| *l < lines.len());
     let (body_lines, body_range) = match body_el {
         Some(el) => body_lines(&doc, el, &lines, &stats, &ex.title, heading_line),
         None => (Vec::new(), None),
@@ -354,7 +368,7 @@ pub fn extract_with(html: &str, url: &Url, rule: Option<&SiteRule>) -> Extracted
     // Date.
     let header_end = body_range.map_or(lines.len(), |(b0, _)| b0);
     let header_start = heading_line.unwrap_or(header_end.saturating_sub(8));
-    let header_date = (header_start..header_end.min(header_start + 10))
+    let header_date = (header_start..header_end.min(header_start.saturating_add(10)))
         .filter_map(|i| lines.get(i))
         .filter(|l| text_len(&l.text) <= 120)
         .find_map(|l| dates::parse_date_roc(&l.text, roc));
@@ -515,6 +529,48 @@ fn title_line(lines: &[Line], title: &str) -> Option<Heading> {
             how: "line holding the title".into(),
         })
     })
+}
+
+/// Elements open at once beyond which a page is cut off. The HTML tree
+/// builder checks its stack of open elements at every tag, so a page of
+/// 200,000 nested `<div>`s costs minutes; real pages stay under a few hundred.
+const MAX_NESTING: usize = 1_000;
+
+/// `html` up to the point where more than [`MAX_NESTING`] elements are open
+/// (a rough count: start tags minus end tags, void elements left out).
+fn bound_nesting(html: &str) -> &str {
+    const VOID: &[&str] = &[
+        "br", "img", "input", "meta", "link", "hr", "area", "base", "col", "embed", "param",
+        "source", "track", "wbr", "p", "li", "td", "tr", "th", "option", "dt", "dd",
+    ];
+    let bytes = html.as_bytes();
+    let mut depth = 0usize;
+    let mut i = 0;
+    while let Some(off) = bytes[i..].iter().position(|&b| b == b'<') {
+        let at = i + off;
+        let rest = &bytes[at + 1..];
+        let closing = rest.first() == Some(&b'/');
+        let name_start = if closing { 1 } else { 0 };
+        let name: Vec<u8> = rest
+            .iter()
+            .skip(name_start)
+            .take(10)
+            .take_while(|b| b.is_ascii_alphanumeric())
+            .map(|b| b.to_ascii_lowercase())
+            .collect();
+        if !name.is_empty() && !VOID.iter().any(|v| v.as_bytes() == name.as_slice()) {
+            if closing {
+                depth = depth.saturating_sub(1);
+            } else {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return &html[..at];
+                }
+            }
+        }
+        i = at + 1;
+    }
+    html
 }
 
 /// A headline candidate.
@@ -862,12 +918,17 @@ fn breadcrumb(doc: &Html, lines: &[Line]) -> Vec<String> {
                     [
                         "当前位置",
                         "您当前的位置",
+                        "您当前位置",
                         "您的位置",
                         "当前的位置",
                         "目前位置",
-                        "現在位置",
-                        "您的位置",
                         "所在位置",
+                        "當前位置",
+                        "您當前的位置",
+                        "您當前位置",
+                        "當前的位置",
+                        "現在位置",
+                        "目前位置",
                     ]
                     .iter()
                     .any(|p| l.starts_with(p))
