@@ -477,6 +477,7 @@ pub fn extract_with(html: &str, url: &Url, rule: Option<&SiteRule>) -> Extracted
             &mut ex,
             &Signals {
                 doc: &doc,
+                base: &base,
                 root,
                 meta: &meta,
                 pairs: &pairs,
@@ -589,12 +590,11 @@ fn bigrams(s: &str) -> HashSet<(char, char)> {
 /// How much of `cand` the page's `<title>` holds: 1.0 when it contains it
 /// whole, else the share of its character pairs found there.
 fn agreement(cand: &str, title: &str, title_pairs: &HashSet<(char, char)>) -> f64 {
-    let compact: String = cand.chars().filter(|c| !c.is_whitespace()).collect();
+    let compact = squash(cand);
     if compact.chars().count() < 2 || title.is_empty() {
         return 0.0;
     }
-    let title_compact: String = title.chars().filter(|c| !c.is_whitespace()).collect();
-    if title_compact.contains(&compact) {
+    if squash(title).contains(&compact) {
         return 1.0;
     }
     let own = bigrams(&compact);
@@ -806,12 +806,12 @@ fn body_lines(
             kept.push(i);
         }
     }
-    let title_compact: String = title.chars().filter(|c| !c.is_whitespace()).collect();
+    let title_compact = squash(title);
     let is_chrome = |i: usize, leading: bool| -> bool {
         let l = &lines[i];
         let t = l.text.replace(SEP, "");
         let n = text_len(&t);
-        let compact: String = t.chars().filter(|c| !c.is_whitespace()).collect();
+        let compact = squash(&t);
         let link_only = l.link_chars * 10 >= n * 9;
         if link_only || (n < 200 && body::is_boilerplate_text(&t)) {
             return true;
@@ -966,6 +966,7 @@ fn strip_site_suffix(title: &str, site: Option<&str>) -> String {
 /// What the page kind is decided from.
 struct Signals<'a, 'd> {
     doc: &'d Html,
+    base: &'a Url,
     root: ElementRef<'d>,
     meta: &'a HashMap<String, String>,
     pairs: &'a [Pair],
@@ -988,7 +989,12 @@ fn list_evidence(s: &Signals<'_, '_>) -> (usize, usize, usize) {
     let mut groups: HashMap<NodeId, usize> = HashMap::new();
     for a in s.root.select(&S_A).take(3000) {
         let text = one_line(&a.text().collect::<String>());
-        if text_len(&text) < 5 || attachment_ext_href(a).is_some() {
+        let attachment = a
+            .value()
+            .attr("href")
+            .and_then(|h| resolve(s.base, h))
+            .and_then(|u| attachment_ext(&u));
+        if text_len(&text) < 5 || attachment.is_some() {
             continue;
         }
         // The item: the nearest li/tr/dd/p/div around the link.
@@ -1016,16 +1022,6 @@ fn list_evidence(s: &Signals<'_, '_>) -> (usize, usize, usize) {
     }
     let largest = groups.values().copied().max().unwrap_or(0);
     (dated, dated_in_body, largest)
-}
-
-fn attachment_ext_href(a: ElementRef<'_>) -> Option<()> {
-    let h = a.value().attr("href")?.to_ascii_lowercase();
-    [
-        ".pdf", ".doc", ".docx", ".xls", ".xlsx", ".zip", ".rar", ".wps", ".ofd",
-    ]
-    .iter()
-    .any(|e| h.ends_with(e))
-    .then_some(())
 }
 
 /// Weighs the evidence for an article against a list or other page.
