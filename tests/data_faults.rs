@@ -417,6 +417,17 @@ fn a_damaged_store_is_named_and_the_previous_generation_serves() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains(&damaged), "{}", stderr(&out));
 
+    // A search that reads the damaged block names the file and the remedy
+    // (before: tantivy's bare decompression error, naming nothing).
+    let out = gongkai(&["search", "政府", "--limit", "100"], &data);
+    let err = stderr(&out);
+    assert!(!out.status.success(), "{err}");
+    let file_name = Path::new(&damaged).file_name().expect("name");
+    assert!(
+        err.contains(&*file_name.to_string_lossy()) && err.contains("gongkai verify"),
+        "{err}"
+    );
+
     // serve starts on the previous good generation and answers searches.
     let server = Server::start(&data, &[]);
     let (status, body) = server.json(&format!("/api/search?q={}", enc("政府")));

@@ -232,8 +232,38 @@ impl Searcher {
         Ok(self.reader.reload()?)
     }
 
-    /// Runs a request.
+    /// Runs a request. A read that fails on a damaged file comes back as
+    /// [`Error::Damaged`] naming the file, not as tantivy's bare message.
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResponse, Error> {
+        self.search_unchecked(request)
+            .map_err(|e| self.name_damage(e))
+    }
+
+    /// Turns a read error into [`Error::Damaged`] when the generation's
+    /// files fail their checksums, so the message says which file and what
+    /// to do. Checking reads every file, but only after a read has already
+    /// failed; other errors pass unchanged.
+    fn name_damage(&self, error: Error) -> Error {
+        if !matches!(error, Error::Tantivy(_) | Error::InvalidDocument(_)) {
+            return error;
+        }
+        match self.handle.index.validate_checksum() {
+            Ok(damaged) if !damaged.is_empty() => {
+                let mut files: Vec<_> = damaged.into_iter().collect();
+                files.sort();
+                Error::Damaged {
+                    generation: self.handle.generation,
+                    detail: format!(
+                        "{} ({error})",
+                        crate::generation::Health::Damaged { files }.describe()
+                    ),
+                }
+            }
+            _ => error,
+        }
+    }
+
+    fn search_unchecked(&self, request: &SearchRequest) -> Result<SearchResponse, Error> {
         let started = Instant::now();
         let limit = request.limit.min(MAX_LIMIT);
         if request.offset.saturating_add(limit) > MAX_DEPTH {
@@ -361,6 +391,11 @@ impl Searcher {
     }
 
     fn first_by_term(&self, term: Term) -> Result<Option<Document>, Error> {
+        self.first_by_term_unchecked(term)
+            .map_err(|e| self.name_damage(e))
+    }
+
+    fn first_by_term_unchecked(&self, term: Term) -> Result<Option<Document>, Error> {
         let searcher = self.reader.searcher();
         let query = TermQuery::new(term, IndexRecordOption::Basic);
         let top = searcher.search(
