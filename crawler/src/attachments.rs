@@ -17,7 +17,8 @@
 //! extraction runs under `catch_unwind`, and the output is capped. A failed
 //! allocation aborts the process instead, so every size a file declares or
 //! implies is bounded *before* anything is allocated for it: ZIP members
-//! through [`inflate::Inflated`] (a zip bomb is an error at the cap), sheets
+//! through [`inflate::Inflated`] (a zip bomb is an error at the cap), PDF
+//! streams by [`pdf`]'s inflate-and-count pass before parsing, sheets
 //! as streams of cells (a cell at `XFD1048576` costs nothing), legacy XLS by
 //! [`xls`]'s check. ODS and XLSB, which no portal was seen to link and which
 //! only a grid-building reader handles, are not read.
@@ -26,6 +27,7 @@ use std::io::{BufReader, Cursor};
 
 mod inflate;
 mod ofd;
+mod pdf;
 mod word97;
 mod xls;
 mod xlsx;
@@ -86,8 +88,7 @@ pub fn extract_text(format: &str, bytes: &[u8]) -> Result<String, AttachmentErro
         other => return Err(AttachmentError::Unsupported(other.to_string())),
     };
     let result = std::panic::catch_unwind(|| match kind {
-        "pdf" => pdf_extract::extract_text_from_mem(bytes)
-            .map_err(|e| AttachmentError::Parse("pdf", e.to_string())),
+        "pdf" => pdf::text(bytes),
         "docx" => docx_text(bytes),
         "doc" => word97::text(bytes),
         "ofd" => ofd::text(bytes),
