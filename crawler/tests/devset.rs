@@ -26,6 +26,10 @@ struct Truth {
     body_start: Option<String>,
     #[serde(default)]
     body_end: Option<String>,
+    /// Other acceptable starts, where the truth allows the document's own
+    /// heading (a repeat of the title and 文号) to be left out.
+    #[serde(default)]
+    body_start_any: Vec<String>,
     /// Other acceptable ends, where the truth allows a trailer to stay.
     #[serde(default)]
     body_end_any: Vec<String>,
@@ -127,10 +131,13 @@ fn development_set_fields() {
             ),
             (
                 "body_start",
-                truth
-                    .body_start
-                    .as_deref()
-                    .is_none_or(|s| body.starts_with(&squash(s))),
+                truth.body_start.as_deref().is_none_or(|s| {
+                    body.starts_with(&squash(s))
+                        || truth
+                            .body_start_any
+                            .iter()
+                            .any(|a| body.starts_with(&squash(a)))
+                }),
             ),
             (
                 "body_end",

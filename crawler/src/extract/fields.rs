@@ -114,6 +114,8 @@ const LABELS: &[(&str, Field)] = &[
     ("主題分類", Field::Category),
     ("组配分类", Field::Category),
     ("体裁分类", Field::Category),
+    ("公文种类", Field::Other),
+    ("公文種類", Field::Other),
     ("服务对象", Field::Other),
     ("主题词", Field::Other),
     ("关键词", Field::Other),
@@ -170,7 +172,9 @@ static RE_LABEL: LazyLock<Regex> = LazyLock::new(|| {
                 .filter(|c| !is_space(*c))
                 .map(|c| regex::escape(&c.to_string()))
                 .collect::<Vec<_>>()
-                .join(r"[\s\u{3000}\u{a0}]*")
+                // Spacing inside a label may be split over inline
+                // elements ("标<span>&nbsp;</span>题").
+                .join(r"[\s\u{3000}\u{a0}\x1F]*")
         })
         .collect();
     Regex::new(&format!(
@@ -181,7 +185,10 @@ static RE_LABEL: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 fn field_of(label: &str) -> Option<(&'static str, Field)> {
-    let compact: String = label.chars().filter(|c| !is_space(*c)).collect();
+    let compact: String = label
+        .chars()
+        .filter(|c| !is_space(*c) && *c != SEP)
+        .collect();
     LABELS
         .iter()
         .find(|(l, _)| l.chars().filter(|c| !is_space(*c)).eq(compact.chars()))
@@ -375,9 +382,25 @@ pub fn meaningful(v: &str) -> Option<String> {
 /// A publisher value: an organisation's name, not a sentence or a date.
 pub fn organisation(v: &str) -> Option<String> {
     let v = meaningful(v)?;
+    // Several bodies issuing together ("国家发展改革委 中央宣传部 …"): each
+    // name short, none twice (templates that append the site's name
+    // repeat one).
+    let mut names: Vec<&str> = Vec::new();
+    for name in v.split(char::is_whitespace).filter(|s| !s.is_empty()) {
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    let v = names.join(" ");
     let n = v.chars().count();
+    let longest = names.iter().map(|s| s.chars().count()).max().unwrap_or(0);
     let digits = v.chars().filter(|c| c.is_ascii_digit()).count();
-    ((2..=40).contains(&n) && digits * 3 < n && !v.contains('。')).then_some(v)
+    ((2..=200).contains(&n)
+        && longest <= 40
+        && names.len() <= 20
+        && digits * 3 < n
+        && !v.contains('。'))
+    .then_some(v)
 }
 
 static RE_DOCNUM: LazyLock<Regex> = LazyLock::new(|| {
@@ -417,6 +440,33 @@ mod tests {
     use super::*;
     use crate::extract::text::lines;
     use scraper::Html;
+
+    #[test]
+    fn organisations_issuing_together_are_one_publisher_named_once() {
+        let many = "国家发展改革委 中央宣传部 中央网信办 工业和信息化部 公安部 财政部 人民银行 税务总局 市场监管总局 银保监会 国家能源局";
+        assert_eq!(organisation(many).as_deref(), Some(many));
+        assert_eq!(
+            organisation("北京市统计局 国家统计局北京调查总队 北京市统计局").as_deref(),
+            Some("北京市统计局 国家统计局北京调查总队")
+        );
+        assert_eq!(organisation(&"某".repeat(41)), None);
+        assert_eq!(organisation("本局于2020年起施行。"), None);
+    }
+
+    #[test]
+    fn a_label_spaced_by_inline_elements_is_a_label() {
+        let found = scan(
+            "<table><tr><td>标<span>&nbsp;&nbsp;</span>题：</td><td>关于某事的通知</td><td>来<span>&nbsp;</span>源：</td><td>某某局</td></tr></table>",
+        );
+        assert!(
+            found.contains(&(Field::Title, "关于某事的通知".into())),
+            "{found:?}"
+        );
+        assert!(
+            found.contains(&(Field::Source, "某某局".into())),
+            "{found:?}"
+        );
+    }
 
     fn scan(html: &str) -> Vec<(Field, String)> {
         let doc = Html::parse_fragment(html);

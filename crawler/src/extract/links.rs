@@ -88,6 +88,14 @@ const ATTACHMENT_EXT: &[&str] = &[
     "pdf", "doc", "docx", "xls", "xlsx", "wps", "et", "ofd", "ppt", "pptx", "zip", "rar", "txt",
 ];
 
+/// Whether a link's text is a file name with an attachment's extension
+/// ("…的通知（银发〔2013〕289号）.pdf").
+pub(crate) fn names_attachment(text: &str) -> bool {
+    text.rsplit_once('.').is_some_and(|(stem, ext)| {
+        !stem.is_empty() && ATTACHMENT_EXT.contains(&ext.to_ascii_lowercase().as_str())
+    })
+}
+
 /// The attachment extension of a URL: of its path, or of a file name in
 /// its query (`downfile.jsp?filename=….docx`, as Hanweb and others serve them).
 pub fn attachment_ext(url: &Url) -> Option<String> {

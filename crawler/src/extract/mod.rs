@@ -31,6 +31,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
 use ego_tree::NodeId;
+use regex::Regex;
 use scraper::{ElementRef, Html, Selector};
 use url::Url;
 
@@ -372,12 +373,26 @@ pub fn extract_with(html: &str, url: &Url, rule: Option<&SiteRule>) -> Extracted
         .filter_map(|i| lines.get(i))
         .filter(|l| text_len(&l.text) <= 120)
         .find_map(|l| dates::parse_date_roc(&l.text, roc));
-    let published = meta
-        .get("pubdate")
-        .or_else(|| meta.get("publishdate"))
-        .or_else(|| meta.get("article:published_time"))
-        .and_then(|d| dates::parse_date_roc(d, roc))
-        .map(|d| (d, "meta PubDate".to_string()))
+    // The publication date the reader sees above the text comes first: a
+    // meta tag can carry the date a migrated page was re-published.
+    let shown = pairs
+        .iter()
+        .filter(|p| p.field == Field::Published && rank(p.line) == 0)
+        .filter(|p| heading_line.is_none_or(|h| p.line + 3 >= h))
+        .find_map(|p| date_ok(&p.value).map(|d| (d, format!("label {}", p.label))));
+    let published = shown
+        .or_else(|| {
+            [
+                "pubdate",
+                "publishdate",
+                "firstpublishedtime",
+                "article:published_time",
+            ]
+            .iter()
+            .filter_map(|k| meta.get(*k))
+            .find_map(|d| dates::parse_date_roc(d, roc))
+            .map(|d| (d, "meta PubDate".to_string()))
+        })
         .or_else(|| pick(Field::Published, &date_ok).map(|(d, l)| (d, format!("label {l}"))))
         .or_else(|| header_date.map(|d| (d, "date beside the headline".to_string())))
         .or_else(|| pick(Field::Written, &date_ok).map(|(d, l)| (d, format!("label {l}"))))
@@ -477,6 +492,7 @@ pub fn extract_with(html: &str, url: &Url, rule: Option<&SiteRule>) -> Extracted
             &mut ex,
             &Signals {
                 doc: &doc,
+                url,
                 base: &base,
                 root,
                 meta: &meta,
@@ -841,27 +857,57 @@ fn body_lines(
         }
         false
     };
-    while kept.first().is_some_and(|&i| is_chrome(i, true)) {
+    let untrimmed = kept.clone();
+    // A bare label ("发文机关：") has its value on the next line: that
+    // line is metadata too, however it reads.
+    let mut after_bare_label = false;
+    while let Some(&first) = kept.first() {
+        let t = lines[first].text.replace(SEP, "");
+        let t = t.trim_end();
+        let bare_label = (t.ends_with('：') || t.ends_with(':')) && fields::has_label(t);
+        let value_of_label =
+            after_bare_label && !bare_label && text_len(t) <= META_LINE && !t.contains('。');
+        if !value_of_label && !is_chrome(first, true) {
+            break;
+        }
         // A body that only repeats the headline is still the body.
-        let title_only = kept.len() == 1 && squash(&lines[kept[0]].text) == title_compact;
+        let title_only = kept.len() == 1 && squash(&lines[first].text) == title_compact;
         if title_only {
             break;
         }
+        after_bare_label = bare_label;
         kept.remove(0);
     }
     while kept.last().is_some_and(|&i| is_chrome(i, false)) {
         kept.pop();
     }
+    // A page whose whole content is an attachment: the file's name, as the
+    // reader sees it, is the body.
+    if kept.is_empty() {
+        kept = untrimmed
+            .into_iter()
+            .filter(|&i| links::names_attachment(lines[i].text.replace(SEP, "").trim()))
+            .take(20)
+            .collect();
+    }
     (kept, range)
 }
 
 /// Up to twelve lines from `start` that are neither metadata nor
-/// boilerplate, ending at the first boilerplate line.
+/// boilerplate, ending at the first boilerplate line after content.
 fn short_body(lines: &[Line], start: usize) -> Vec<usize> {
     let mut kept = Vec::new();
     for (i, l) in lines.iter().enumerate().skip(start).take(40) {
         let t = l.text.replace(SEP, "");
-        if body::is_boilerplate_text(&t) || kept.len() >= 12 {
+        if kept.len() >= 12 {
+            break;
+        }
+        if body::is_boilerplate_text(&t) {
+            // A print/close bar between the headline and the content is
+            // stepped over; boilerplate after content ends it.
+            if kept.is_empty() && i < start + 6 {
+                continue;
+            }
             break;
         }
         let only_date = text_len(&t) <= 30 && dates::parse_date(&t).is_some();
@@ -966,6 +1012,8 @@ fn strip_site_suffix(title: &str, site: Option<&str>) -> String {
 /// What the page kind is decided from.
 struct Signals<'a, 'd> {
     doc: &'d Html,
+    /// The page's own address (`base` may be a `<base href>`).
+    url: &'a Url,
     base: &'a Url,
     root: ElementRef<'d>,
     meta: &'a HashMap<String, String>,
@@ -1025,6 +1073,26 @@ fn list_evidence(s: &Signals<'_, '_>) -> (usize, usize, usize) {
 }
 
 /// Weighs the evidence for an article against a list or other page.
+/// "搜尋結果…為 29 筆", "共找到 12 条检索结果": a search engine's answer,
+/// never a document of its own.
+static RE_RESULTS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?:搜索|搜尋|检索|檢索|查询|查詢)[结結]果.{0,40}?\d+\s*(?:条|條|筆|笔|项|項|个|個|件)|(?:共|找到|共找到)\s*\d+\s*(?:条|條|筆|笔|项|項|个|個|件).{0,6}(?:搜索|搜尋|检索|檢索|查询|查詢)?[结結]果",
+    )
+    .expect("search results regex")
+});
+
+/// Whether `url` is a site's front page: `/`, or an index/default page at
+/// the top.
+fn is_site_root(url: &Url) -> bool {
+    let path = url.path().to_ascii_lowercase();
+    path == "/"
+        || path
+            .strip_prefix('/')
+            .and_then(|p| p.split_once('.'))
+            .is_some_and(|(stem, _)| matches!(stem, "index" | "default" | "main" | "home"))
+}
+
 fn classify(ex: &mut Extracted, s: &Signals<'_, '_>) -> PageKind {
     let ev = &mut ex.evidence;
     let mut points = 0i32;
@@ -1156,6 +1224,29 @@ fn classify(ex: &mut Extracted, s: &Signals<'_, '_>) -> PageKind {
             ev,
         );
     }
+    if is_site_root(s.url) && !s.meta.contains_key("articletitle") {
+        add(-5, "the site's home page (its URL is the site root)", ev);
+    }
+    if let Some(line) = s
+        .lines
+        .iter()
+        .take(400)
+        .map(|l| l.text.replace(SEP, ""))
+        // The results' own heading: short, no sentence ("查询结果显示，
+        // 全市共有 125 个…" is prose).
+        .find(|t| {
+            text_len(t) <= 80 && !t.contains('。') && !t.contains('，') && RE_RESULTS.is_match(t)
+        })
+    {
+        add(
+            -5,
+            &format!(
+                "search results ({})",
+                one_line(&line).chars().take(40).collect::<String>()
+            ),
+            ev,
+        );
+    }
     ev.article_score = points;
     let has_content = !ex.body.is_empty() || !ex.attachments.is_empty();
     if points >= ARTICLE_THRESHOLD && !ex.title.is_empty() && has_content {
@@ -1171,6 +1262,30 @@ fn classify(ex: &mut Extracted, s: &Signals<'_, '_>) -> PageKind {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn front_pages_and_search_results_are_known() {
+        for root in [
+            "https://adr.npa.gov.tw/",
+            "http://x.gov.cn/index.html",
+            "http://x.gov.cn/Default.aspx",
+        ] {
+            assert!(is_site_root(&Url::parse(root).unwrap()), "{root}");
+        }
+        for not in [
+            "http://x.gov.cn/art/2020/1/1/art_1_2.html",
+            "http://x.gov.cn/zwgk/index.html",
+            "http://x.gov.cn/indexes.html",
+        ] {
+            assert!(!is_site_root(&Url::parse(not).unwrap()), "{not}");
+        }
+        assert!(RE_RESULTS.is_match(
+            "搜尋結果：主辦單位= 司法及法制委員會 , 日期= 2024-04-01 之搜尋結果為 29 筆"
+        ));
+        assert!(RE_RESULTS.is_match("共找到 12 条结果"));
+        assert!(RE_RESULTS.is_match("检索结果：共 305 条"));
+        assert!(!RE_RESULTS.is_match("本次共发放补贴资金 12 万元"));
+    }
 
     fn page(name: &str) -> String {
         let p = format!(
