@@ -626,7 +626,8 @@ impl Ctx<'_> {
 fn is_transient(reason: &str, status: Option<u16>) -> bool {
     match status {
         Some(s) => s >= 500 || s == 429,
-        None => matches!(reason, "network" | "timeout"),
+        // A timeout already cost the fetcher two full deadlines.
+        None => reason == "network",
     }
 }
 

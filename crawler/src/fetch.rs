@@ -147,8 +147,8 @@ impl Fetcher {
     }
 
     /// GETs `url`, retrying 5xx, 429 and network errors with exponential
-    /// backoff (honouring a short `Retry-After`). Every attempt waits for
-    /// the host's politeness slot.
+    /// backoff (honouring a short `Retry-After`), and a timeout once. Every
+    /// attempt waits for the host's politeness slot.
     pub async fn get(&self, url: &Url, validators: &Validators) -> Result<Fetched, FetchError> {
         self.get_with(url, validators, BodyLimit::Fail(self.config.max_body))
             .await
@@ -176,7 +176,11 @@ impl Fetcher {
             drop(permit);
             let retry_after = match &result {
                 Ok((Fetched::Status(s), ra)) if *s >= 500 || *s == 429 => Some(*ra),
-                Err(FetchError::Network(_) | FetchError::Timeout) => Some(None),
+                Err(FetchError::Network(_)) => Some(None),
+                // A whole timeout spent with no answer is tried once more,
+                // not `retries` times: a server that hangs once mostly hangs
+                // again, and each try costs the full deadline.
+                Err(FetchError::Timeout) if attempt == 0 => Some(None),
                 _ => None,
             };
             match retry_after {

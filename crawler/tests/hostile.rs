@@ -437,6 +437,7 @@ async fn serve(
                 "/good/2.htm",
                 "/attachments.htm",
                 "/slow.htm",
+                "/drip-headers.htm",
                 "/short.htm",
                 "/short-close.htm",
                 "/bomb.htm",
@@ -472,6 +473,14 @@ async fn serve(
             conn.write_all(ok(html, 100_000, "").as_bytes()).await?;
             loop {
                 conn.write_all(b" ").await?;
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+        // Headers that never end: a byte every 100 ms.
+        "/drip-headers.htm" => {
+            conn.write_all(b"HTTP/1.1 200 OK\r\nX-Drip: ").await?;
+            loop {
+                conn.write_all(b"x").await?;
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
         }
@@ -558,8 +567,8 @@ fn assert_host_crawled(
 
 /// A 12 MB robots.txt and a host whose pages drip, break off, inflate to
 /// 64 MiB or claim 2 GB: the robots rules are read from the first 500 KiB,
-/// each bad page fails alone after one request, and the good pages are
-/// crawled.
+/// each bad page fails alone after one request (two for headers that never
+/// end), and the good pages are crawled.
 #[test]
 fn a_hostile_host_costs_its_bad_pages_only() {
     let server = start(RobotsKind::Big, Files::new());
@@ -570,6 +579,10 @@ fn a_hostile_host_costs_its_bad_pages_only() {
     for slow in ["/slow.htm", "/short.htm", "/short-close.htm"] {
         assert_eq!(server.hits(slow), 1, "{slow}: {summary:?}");
     }
+    // Headers that never end time out, are tried once more, and are not
+    // queued again at the end of the run (before: 4 + 4 attempts).
+    assert_eq!(server.hits("/drip-headers.htm"), 2, "{summary:?}");
+    assert_eq!(summary.failed.get("timeout"), Some(&1), "{summary:?}");
     assert_eq!(summary.retried_later, 0, "{summary:?}");
     assert_eq!(summary.failed.get("slow-body"), Some(&2), "{summary:?}");
     assert_eq!(summary.failed.get("short-body"), Some(&1), "{summary:?}");
