@@ -1,5 +1,7 @@
 //! `gongkai demo`: the whole pipeline on a fresh machine. Serves the bundled
-//! sample portal (`src/demo/site`, 247 documents) on a free loopback port,
+//! sample portal (`src/demo/site`, 247 documents, built into the binary and
+//! unpacked to a temporary folder, so an installed binary needs no clone) on
+//! a free loopback port,
 //! crawls it with the real crawler into a data directory, and serves the
 //! search page over that index, printing the URL to open. If the crawl
 //! cannot run or finds nothing, the bundled documents (`src/demo/docs.jsonl`)
@@ -12,8 +14,8 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Parser;
 
-/// The bundled portal and documents (in the source tree).
-const DEMO_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/src/demo");
+/// The bundled portal and documents, built into the binary.
+static DEMO: include_dir::Dir<'static> = include_dir::include_dir!("$CARGO_MANIFEST_DIR/src/demo");
 
 /// Arguments of `gongkai demo`.
 #[derive(Debug, clap::Args)]
@@ -24,9 +26,10 @@ pub struct DemoArgs {
     /// Address for the search page.
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
-    /// Folder with the sample portal (`site/`, `_meta/`) and `docs.jsonl`.
-    #[arg(long, default_value = DEMO_DIR)]
-    pub fixture: PathBuf,
+    /// Folder with a sample portal (`site/`, `_meta/`) and `docs.jsonl`
+    /// [default: the one built into gongkai].
+    #[arg(long)]
+    pub fixture: Option<PathBuf>,
     /// Skip the crawl and index the bundled documents directly.
     #[arg(long)]
     pub no_crawl: bool,
@@ -38,10 +41,22 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         None => std::env::temp_dir().join(format!("gongkai-demo-{}", std::process::id())),
     };
     std::fs::create_dir_all(&data).with_context(|| format!("cannot create {}", data.display()))?;
-    let site = args.fixture.join("site");
+    let fixture = match &args.fixture {
+        Some(f) => f.clone(),
+        None => {
+            let dir =
+                std::env::temp_dir().join(format!("gongkai-demo-portal-{}", std::process::id()));
+            std::fs::create_dir_all(&dir)
+                .and_then(|()| DEMO.extract(&dir))
+                .with_context(|| format!("cannot unpack the sample portal to {}", dir.display()))?;
+            println!("sample portal unpacked to {}", dir.display());
+            dir
+        }
+    };
+    let site = fixture.join("site");
     anyhow::ensure!(
         site.join("site").is_dir(),
-        "the sample portal is missing: {} (run from a clone of the repository, or pass --fixture)",
+        "the sample portal is missing: {} (--fixture names a folder with site/ and docs.jsonl)",
         site.display()
     );
 
@@ -79,7 +94,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         }
     }
     if !crawled {
-        let docs = args.fixture.join("docs.jsonl");
+        let docs = fixture.join("docs.jsonl");
         println!(
             "indexing the bundled documents directly from {} (no crawl)",
             docs.display()
