@@ -16,7 +16,7 @@ pub mod taxonomy;
 pub mod writer;
 
 pub use analysis::{Analyzer, TermStream};
-pub use document::Document;
+pub use document::{Document, ValidDocument};
 pub use error::{Error, chain_is_disk_full, is_disk_full_io};
 pub use store::{DataDir, DataLock, Discarded, IndexHandle, WriteSnapshot};
 pub use writer::{DocumentWriter, Upsert, WriteStats};
