@@ -127,16 +127,6 @@ impl Record {
     }
 }
 
-/// Writes documents as JSON lines in the crawl state's record layout (what
-/// `gongkai crawl --export` writes).
-pub fn write_records(docs: &[Document], out: &mut impl std::io::Write) -> std::io::Result<()> {
-    for doc in docs {
-        serde_json::to_writer(&mut *out, &Record::of(doc))?;
-        out.write_all(b"\n")?;
-    }
-    Ok(())
-}
-
 const SCHEMA: &str = "
 PRAGMA journal_mode = WAL;
 PRAGMA synchronous = NORMAL;
@@ -313,6 +303,27 @@ impl State {
     /// Every document with its aliases, as the index takes it (category
     /// not yet settled).
     pub fn documents(&self) -> Result<Vec<Document>, rusqlite::Error> {
+        Ok(self
+            .records()?
+            .into_iter()
+            .map(Record::into_document)
+            .collect())
+    }
+
+    /// Writes every document with its aliases as JSON lines, in the record
+    /// layout the state stores (what `gongkai crawl --export` writes).
+    /// Returns how many.
+    pub fn export(&self, out: &mut impl std::io::Write) -> Result<usize, crate::Error> {
+        let records = self.records()?;
+        for record in &records {
+            serde_json::to_writer(&mut *out, record).map_err(std::io::Error::from)?;
+            out.write_all(b"\n")?;
+        }
+        Ok(records.len())
+    }
+
+    /// Every live stored record, its URL and aliases filled in.
+    fn records(&self) -> Result<Vec<Record>, rusqlite::Error> {
         let mut aliases: HashMap<String, Vec<String>> = HashMap::new();
         {
             let mut stmt = self
@@ -349,7 +360,7 @@ impl State {
                 .into_iter()
                 .filter(|a| *a != url)
                 .collect();
-            out.push(record.into_document());
+            out.push(record);
         }
         Ok(out)
     }
@@ -764,5 +775,32 @@ mod tests {
         );
         tx.commit().unwrap();
         assert_eq!(st.queue(run2).unwrap().len(), 1);
+    }
+
+    /// A record written by every gongkai so far reads into a document with
+    /// what the index needs, and is written back field for field.
+    #[test]
+    fn records_keep_their_layout() {
+        let old = r#"{"id":"wh:国发〔2016〕55号","url":"http://h/a.htm","aliases":[],"title":"标题","body":"正文","published":"2016-05-17","publisher":"国务院","column":null,"breadcrumb":["首页","政府文件"],"category_hint":"政府文件","doc_number":"国发〔2016〕55号","index_number":null,"site_name":null,"attachments":[{"url":"http://h/a.pdf","title":"附件","text":"附件正文","error":null},{"url":"http://h/b.doc","title":"","text":"","error":"HTTP 404"}],"content_hash":"c1"}"#;
+        let record: Record = serde_json::from_str(old).unwrap();
+        let doc = record.into_document();
+        assert_eq!(doc.source, "h", "no site name: the host");
+        assert_eq!(doc.attachment_text, "附件正文");
+        assert_eq!(doc.category_hint, "政府文件");
+        assert_eq!(doc.attachments[1].error.as_deref(), Some("HTTP 404"));
+        // What the crawler stores (its source is the site's name, here none)
+        // is written back field for field, and exported the same way.
+        let mut doc = doc;
+        doc.source.clear();
+        assert_eq!(serde_json::to_string(&Record::of(&doc)).unwrap(), old);
+        let dir = tempfile::tempdir().unwrap();
+        let mut st = State::open(&dir.path().join("crawl.sqlite")).unwrap();
+        let run = st.start_run(&["http://h/".into()]).unwrap();
+        let tx = st.tx().unwrap();
+        assert_eq!(tx.put_document(&doc, run).unwrap(), DocWrite::New);
+        tx.commit().unwrap();
+        let mut out = Vec::new();
+        assert_eq!(st.export(&mut out).unwrap(), 1);
+        assert_eq!(String::from_utf8(out).unwrap(), format!("{old}\n"));
     }
 }

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use gongkai_crawler::config::{ConfigFile, compile};
-use gongkai_crawler::{CrawlConfig, CrawlSummary, Crawler, Document, Progress};
+use gongkai_crawler::{CrawlConfig, CrawlSummary, Crawler, Progress};
 use gongkai_index::DataDir;
 use gongkai_index::taxonomy::Taxonomy;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -157,7 +157,7 @@ pub fn run(args: CrawlArgs) -> anyhow::Result<ExitCode> {
         .documents()
         .context("reading crawled documents")?;
     if let Some(path) = &args.export {
-        write_export(path, &crawled)?;
+        write_export(path, crawler.state())?;
     }
     if !args.no_index {
         let taxonomy = Taxonomy::for_data_dir(&args.data.data).context("loading the taxonomy")?;
@@ -266,12 +266,12 @@ fn diagnose(s: &CrawlSummary) {
     );
 }
 
-fn write_export(path: &std::path::Path, docs: &[Document]) -> anyhow::Result<()> {
+fn write_export(path: &std::path::Path, state: &gongkai_crawler::State) -> anyhow::Result<()> {
     use std::io::Write;
     let file = std::fs::File::create(path)
         .with_context(|| format!("{}: cannot create", path.display()))?;
     let mut out = std::io::BufWriter::new(file);
-    gongkai_crawler::state::write_records(docs, &mut out)?;
+    state.export(&mut out)?;
     out.flush()?;
     Ok(())
 }
