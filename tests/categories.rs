@@ -265,12 +265,7 @@ fn index_classifies_documents_without_a_category_and_reports_them() {
     let mut right = 0;
     for d in &indexed {
         if let Some(&expected) = stripped.get(&d.id) {
-            assert_eq!(
-                d.category_source.as_deref(),
-                Some(SOURCE_CLASSIFIER),
-                "{}",
-                d.id
-            );
+            assert_eq!(d.category_source, Some(SOURCE_CLASSIFIER), "{}", d.id);
             let c = d.category_confidence.expect("confidence recorded");
             assert!((0.0..=1.0).contains(&c));
             assert!(d.kind.is_some());
@@ -281,12 +276,7 @@ fn index_classifies_documents_without_a_category_and_reports_them() {
                 right += 1;
             }
         } else {
-            assert_eq!(
-                d.category_source.as_deref(),
-                Some(SOURCE_METADATA),
-                "{}",
-                d.id
-            );
+            assert_eq!(d.category_source, Some(SOURCE_METADATA), "{}", d.id);
             assert_eq!(d.category_confidence, None);
         }
     }
@@ -313,7 +303,7 @@ fn index_classifies_documents_without_a_category_and_reports_them() {
     for d in &indexed {
         *by_category.entry(label_of(d)).or_default() += 1;
         *by_source
-            .entry(d.category_source.clone().unwrap_or_else(|| "none".into()))
+            .entry(d.category_source.as_deref().unwrap_or("none").to_string())
             .or_default() += 1;
     }
 

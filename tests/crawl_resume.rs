@@ -11,7 +11,7 @@ use std::collections::{HashMap, HashSet};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use gongkai_crawler::{CrawledDocument, State};
+use gongkai_crawler::{Document, State};
 
 fn crawl_cmd(base: &str, data: &std::path::Path, export: &std::path::Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_gongkai"));
@@ -116,7 +116,7 @@ fn crawl_resumes_after_kill() {
     }
 
     // Nothing missing: every article exactly once, no non-documents.
-    let docs: Vec<CrawledDocument> = std::fs::read_to_string(&export)
+    let docs: Vec<Document> = std::fs::read_to_string(&export)
         .expect("export")
         .lines()
         .map(|l| serde_json::from_str(l).expect("doc"))

@@ -22,7 +22,7 @@ use crate::politeness::Politeness;
 use crate::robots::Robots;
 use crate::state::{DocWrite, QueueItem, State, UrlRecord};
 use crate::url_norm::{fetch_url, host_key, normalize, pattern};
-use crate::{Attachment, CrawledDocument, Error, attachments, content_hash, document_id, sitemap};
+use crate::{AttachmentRef, Document, Error, attachments, content_hash, document_id, sitemap};
 
 /// Longest time spent extracting one attachment's text.
 const ATTACHMENT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -99,7 +99,7 @@ const SAMPLES_PER_KIND: usize = 3;
 /// What one fetch task produced.
 enum PageOutcome {
     Document {
-        doc: Box<CrawledDocument>,
+        doc: Box<Document>,
         validators: Validators,
         status: u16,
         links: Vec<(String, bool)>,
@@ -738,7 +738,7 @@ async fn process(shared: &Shared, item: &QueueItem) -> PageOutcome {
     }
     let mut atts = Vec::new();
     for (aurl, title) in ex.attachments.iter().take(20) {
-        let mut att = Attachment {
+        let mut att = AttachmentRef {
             url: aurl.to_string(),
             title: title.clone(),
             ..Default::default()
@@ -776,22 +776,24 @@ async fn process(shared: &Shared, item: &QueueItem) -> PageOutcome {
         }
         atts.push(att);
     }
-    let doc = CrawledDocument {
+    let doc = Document {
         id: document_id(ex.index_number.as_deref(), ex.doc_number.as_deref(), &hash),
         url: url.to_string(),
-        aliases: Vec::new(),
         title: ex.title,
         body: ex.body,
         published: ex.published,
-        publisher: ex.publisher,
-        column: ex.column,
+        publisher: ex.publisher.unwrap_or_default(),
+        column: ex.column.unwrap_or_default(),
         breadcrumb: ex.breadcrumb,
-        category_hint: ex.category_hint,
-        doc_number: ex.doc_number,
-        index_number: ex.index_number,
-        site_name: ex.site_name,
+        category_hint: ex.category_hint.unwrap_or_default(),
+        doc_number: ex.doc_number.unwrap_or_default(),
+        index_number: ex.index_number.unwrap_or_default(),
+        // The site's own name; the crawl state falls back to the host.
+        source: ex.site_name.unwrap_or_default(),
+        attachment_text: attachment_text(&atts),
         attachments: atts,
         content_hash: hash,
+        ..Default::default()
     };
     PageOutcome::Document {
         doc: Box::new(doc),
@@ -799,6 +801,19 @@ async fn process(shared: &Shared, item: &QueueItem) -> PageOutcome {
         status,
         links,
     }
+}
+
+/// The text of every attachment that has some, one after the other: what
+/// the index searches with the body.
+pub(crate) fn attachment_text(attachments: &[AttachmentRef]) -> String {
+    let mut text = String::new();
+    for a in attachments.iter().filter(|a| !a.text.is_empty()) {
+        if !text.is_empty() {
+            text.push('\n');
+        }
+        text.push_str(&a.text);
+    }
+    text
 }
 
 /// Records one page's outcome and queues its links, in one transaction.

@@ -15,8 +15,117 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use serde::{Deserialize, Serialize};
 
-use crate::CrawledDocument;
+use crate::{AttachmentRef, Document};
+
+/// A document as the crawl state stores it (the `json` column), and as
+/// `gongkai crawl --export` writes it: the record layout of every gongkai
+/// so far, kept so existing crawl states resume and exports read the same.
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
+struct Record {
+    id: String,
+    url: String,
+    aliases: Vec<String>,
+    title: String,
+    body: String,
+    published: Option<String>,
+    publisher: Option<String>,
+    column: Option<String>,
+    breadcrumb: Vec<String>,
+    category_hint: Option<String>,
+    doc_number: Option<String>,
+    index_number: Option<String>,
+    site_name: Option<String>,
+    attachments: Vec<RecordAttachment>,
+    content_hash: String,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
+struct RecordAttachment {
+    url: String,
+    title: String,
+    text: String,
+    error: Option<String>,
+}
+
+fn some(text: &str) -> Option<String> {
+    (!text.is_empty()).then(|| text.to_string())
+}
+
+impl Record {
+    fn of(doc: &Document) -> Record {
+        Record {
+            id: doc.id.clone(),
+            url: doc.url.clone(),
+            aliases: doc.aliases.clone(),
+            title: doc.title.clone(),
+            body: doc.body.clone(),
+            published: doc.published.clone(),
+            publisher: some(&doc.publisher),
+            column: some(&doc.column),
+            breadcrumb: doc.breadcrumb.clone(),
+            category_hint: some(&doc.category_hint),
+            doc_number: some(&doc.doc_number),
+            index_number: some(&doc.index_number),
+            site_name: some(&doc.source),
+            attachments: doc
+                .attachments
+                .iter()
+                .map(|a| RecordAttachment {
+                    url: a.url.clone(),
+                    title: a.title.clone(),
+                    text: a.text.clone(),
+                    error: a.error.clone(),
+                })
+                .collect(),
+            content_hash: doc.content_hash.clone(),
+        }
+    }
+
+    /// The document; its source is the site's name, else the URL's host.
+    fn into_document(self) -> Document {
+        let source = self
+            .site_name
+            .or_else(|| {
+                url::Url::parse(&self.url)
+                    .ok()
+                    .and_then(|u| u.host_str().map(str::to_string))
+            })
+            .unwrap_or_default();
+        let attachments: Vec<AttachmentRef> = self
+            .attachments
+            .into_iter()
+            .map(|a| AttachmentRef {
+                url: a.url,
+                title: a.title,
+                text: a.text,
+                error: a.error,
+            })
+            .collect();
+        Document {
+            id: self.id,
+            url: self.url,
+            aliases: self.aliases,
+            title: self.title,
+            body: self.body,
+            published: self.published,
+            publisher: self.publisher.unwrap_or_default(),
+            column: self.column.unwrap_or_default(),
+            breadcrumb: self.breadcrumb,
+            category_hint: self.category_hint.unwrap_or_default(),
+            doc_number: self.doc_number.unwrap_or_default(),
+            index_number: self.index_number.unwrap_or_default(),
+            source,
+            attachment_text: crate::crawl::attachment_text(&attachments),
+            attachments,
+            content_hash: self.content_hash,
+            ..Default::default()
+        }
+    }
+}
 
 const SCHEMA: &str = "
 PRAGMA journal_mode = WAL;
@@ -191,8 +300,30 @@ impl State {
         })
     }
 
-    /// Every document with its aliases.
-    pub fn documents(&self) -> Result<Vec<CrawledDocument>, rusqlite::Error> {
+    /// Every document with its aliases, as the index takes it (category
+    /// not yet settled).
+    pub fn documents(&self) -> Result<Vec<Document>, rusqlite::Error> {
+        Ok(self
+            .records()?
+            .into_iter()
+            .map(Record::into_document)
+            .collect())
+    }
+
+    /// Writes every document with its aliases as JSON lines, in the record
+    /// layout the state stores (what `gongkai crawl --export` writes).
+    /// Returns how many.
+    pub fn export(&self, out: &mut impl std::io::Write) -> Result<usize, crate::Error> {
+        let records = self.records()?;
+        for record in &records {
+            serde_json::to_writer(&mut *out, record).map_err(std::io::Error::from)?;
+            out.write_all(b"\n")?;
+        }
+        Ok(records.len())
+    }
+
+    /// Every live stored record, its URL and aliases filled in.
+    fn records(&self) -> Result<Vec<Record>, rusqlite::Error> {
         let mut aliases: HashMap<String, Vec<String>> = HashMap::new();
         {
             let mut stmt = self
@@ -218,18 +349,18 @@ impl State {
         let mut out = Vec::new();
         for row in rows {
             let (id, url, json) = row?;
-            let Ok(mut doc) = serde_json::from_str::<CrawledDocument>(&json) else {
+            let Ok(mut record) = serde_json::from_str::<Record>(&json) else {
                 tracing::warn!(%id, "unreadable stored document skipped");
                 continue;
             };
-            doc.url = url.clone();
-            doc.aliases = aliases
+            record.url = url.clone();
+            record.aliases = aliases
                 .remove(&id)
                 .unwrap_or_default()
                 .into_iter()
                 .filter(|a| *a != url)
                 .collect();
-            out.push(doc);
+            out.push(record);
         }
         Ok(out)
     }
@@ -511,11 +642,7 @@ impl Tx<'_> {
 
     /// Writes a document found at `url` in `run`; `canonical_live` says
     /// whether a stored document's canonical URL was fetched in this run.
-    pub fn put_document(
-        &self,
-        doc: &CrawledDocument,
-        run: i64,
-    ) -> Result<DocWrite, rusqlite::Error> {
+    pub fn put_document(&self, doc: &Document, run: i64) -> Result<DocWrite, rusqlite::Error> {
         let existing: Option<(String, String)> = self
             .tx
             .query_row(
@@ -524,7 +651,7 @@ impl Tx<'_> {
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?;
-        let json = serde_json::to_string(doc).unwrap_or_default();
+        let json = serde_json::to_string(&Record::of(doc)).unwrap_or_default();
         self.tx.execute(
             "UPDATE documents SET gone_run = NULL WHERE id = ?1 AND gone_run IS NOT NULL",
             [&doc.id],
@@ -614,7 +741,7 @@ mod tests {
         );
         tx.commit().unwrap();
         assert_eq!(st.queue(run).unwrap().len(), 1);
-        let doc = CrawledDocument {
+        let doc = Document {
             id: "idx:1".into(),
             url: "http://h/a".into(),
             title: "t".into(),
@@ -648,5 +775,32 @@ mod tests {
         );
         tx.commit().unwrap();
         assert_eq!(st.queue(run2).unwrap().len(), 1);
+    }
+
+    /// A record written by every gongkai so far reads into a document with
+    /// what the index needs, and is written back field for field.
+    #[test]
+    fn records_keep_their_layout() {
+        let old = r#"{"id":"wh:国发〔2016〕55号","url":"http://h/a.htm","aliases":[],"title":"标题","body":"正文","published":"2016-05-17","publisher":"国务院","column":null,"breadcrumb":["首页","政府文件"],"category_hint":"政府文件","doc_number":"国发〔2016〕55号","index_number":null,"site_name":null,"attachments":[{"url":"http://h/a.pdf","title":"附件","text":"附件正文","error":null},{"url":"http://h/b.doc","title":"","text":"","error":"HTTP 404"}],"content_hash":"c1"}"#;
+        let record: Record = serde_json::from_str(old).unwrap();
+        let doc = record.into_document();
+        assert_eq!(doc.source, "h", "no site name: the host");
+        assert_eq!(doc.attachment_text, "附件正文");
+        assert_eq!(doc.category_hint, "政府文件");
+        assert_eq!(doc.attachments[1].error.as_deref(), Some("HTTP 404"));
+        // What the crawler stores (its source is the site's name, here none)
+        // is written back field for field, and exported the same way.
+        let mut doc = doc;
+        doc.source.clear();
+        assert_eq!(serde_json::to_string(&Record::of(&doc)).unwrap(), old);
+        let dir = tempfile::tempdir().unwrap();
+        let mut st = State::open(&dir.path().join("crawl.sqlite")).unwrap();
+        let run = st.start_run(&["http://h/".into()]).unwrap();
+        let tx = st.tx().unwrap();
+        assert_eq!(tx.put_document(&doc, run).unwrap(), DocWrite::New);
+        tx.commit().unwrap();
+        let mut out = Vec::new();
+        assert_eq!(st.export(&mut out).unwrap(), 1);
+        assert_eq!(String::from_utf8(out).unwrap(), format!("{old}\n"));
     }
 }

@@ -526,7 +526,7 @@ fn crawl_hostile(
     server: &Hostile,
 ) -> (
     gongkai_crawler::CrawlSummary,
-    Vec<gongkai_crawler::CrawledDocument>,
+    Vec<gongkai_crawler::Document>,
 ) {
     let tmp = tempfile::tempdir().expect("tmp");
     let mut cfg = CrawlConfig {
@@ -551,7 +551,7 @@ fn crawl_hostile(
 fn assert_host_crawled(
     server: &Hostile,
     summary: &gongkai_crawler::CrawlSummary,
-    docs: &[gongkai_crawler::CrawledDocument],
+    docs: &[gongkai_crawler::Document],
 ) {
     assert!(summary.finished, "{summary:?}");
     for good in ["/good/1.htm", "/good/2.htm", "/attachments.htm"] {

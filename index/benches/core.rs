@@ -12,7 +12,7 @@ use std::io::BufRead;
 use std::time::{Duration, Instant};
 
 use gongkai_index::query::{QueryBuilder, parse};
-use gongkai_index::{DataDir, Document, DocumentWriter, SearchRequest, Searcher};
+use gongkai_index::{DataDir, Document, DocumentWriter, SearchRequest, Searcher, ValidDocument};
 use jieba_rs::Jieba;
 
 fn cpu_seconds() -> f64 {
@@ -73,7 +73,7 @@ fn main() {
         .unwrap_or_else(|| "../shared/corpus/tainan-2018-2024.jsonl.gz".into());
     let file = std::fs::File::open(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     let reader = std::io::BufReader::new(flate2::read::GzDecoder::new(file));
-    let docs: Vec<Document> = reader
+    let docs: Vec<ValidDocument> = reader
         .lines()
         .map_while(Result::ok)
         .filter_map(|l| serde_json::from_str::<Document>(&l).ok())
@@ -347,7 +347,7 @@ fn main() {
 }
 
 /// Megabytes of title + body text: the unit of every throughput figure.
-fn text_mb(docs: &[Document]) -> f64 {
+fn text_mb(docs: &[ValidDocument]) -> f64 {
     docs.iter()
         .map(|d| d.title.len() + d.body.len())
         .sum::<usize>() as f64
@@ -364,7 +364,11 @@ fn timed(f: impl FnOnce()) -> (Duration, f64) {
 }
 
 /// Deterministic queries: precise words of titles, alone, in pairs and as phrases.
-fn make_queries(docs: &[Document], analyzer: &gongkai_index::Analyzer, n: usize) -> Vec<String> {
+fn make_queries(
+    docs: &[ValidDocument],
+    analyzer: &gongkai_index::Analyzer,
+    n: usize,
+) -> Vec<String> {
     let mut out = Vec::with_capacity(n);
     let mut i = 0usize;
     while out.len() < n && i < docs.len() * 4 {
@@ -398,7 +402,7 @@ mod replay {
     use std::time::Duration;
 
     use gongkai_index::analysis::{CHARS_TOKENIZER, PRECISE_TOKENIZER, SEARCH_TOKENIZER, Span};
-    use gongkai_index::{Analyzer, Document};
+    use gongkai_index::{Analyzer, ValidDocument};
     use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 
     /// (term, position) lists of one text: precise words, sub-words,
@@ -473,7 +477,7 @@ mod replay {
     pub struct Precomputed(Arc<TermMap>);
 
     impl Precomputed {
-        pub fn new(docs: &[Document], analyzer: &Analyzer) -> Self {
+        pub fn new(docs: &[ValidDocument], analyzer: &Analyzer) -> Self {
             let mut terms: TermMap = HashMap::new();
             for d in docs {
                 for text in [&d.title, &d.body, &d.attachment_text] {
@@ -507,7 +511,7 @@ mod replay {
         }
 
         /// Indexes `docs` from the precomputed streams; returns wall and CPU time.
-        pub fn index(&self, docs: &[Document], feed: Feed) -> (Duration, f64) {
+        pub fn index(&self, docs: &[ValidDocument], feed: Feed) -> (Duration, f64) {
             let (schema, fields) = gongkai_index::schema::build_schema();
             let index = tantivy::Index::create_in_ram(schema);
             let streams = match feed {

@@ -28,10 +28,10 @@ pub const CATEGORIES: [&str; 20] = [
     "政策解读",
 ];
 
-/// Kind of a document inside one of the 20 categories.
-pub const KIND_DISCLOSURE: &str = "信息公开";
-/// Kind of plain news, outside the 20 categories.
-pub const KIND_NEWS: &str = "新闻";
+use gongkai_document::{CategorySource, Kind};
+/// Kind of a document inside one of the 20 categories, and of plain news
+/// (the strings of [`gongkai_document::Kind`]).
+pub use gongkai_document::{KIND_DISCLOSURE, KIND_NEWS};
 
 /// Whether `name` is one of the 20 categories (exact, 简体).
 pub fn is_category(name: &str) -> bool {
@@ -53,25 +53,25 @@ pub fn settle_given(doc: &mut crate::Document) -> bool {
         let name = crate::analysis::normalize(given.trim());
         if is_category(&name) {
             doc.category = Some(name);
-            doc.kind = Some(KIND_DISCLOSURE.to_string());
+            doc.kind = Some(Kind::Disclosure);
             if doc.category_source.is_none() {
-                doc.category_source = Some("metadata".to_string());
+                doc.category_source = Some(CategorySource::Metadata);
             }
             return true;
         }
         doc.category = None;
     }
-    let is_news = doc.kind.as_deref().is_some_and(|k| {
+    let is_news = doc.kind.as_ref().is_some_and(|k| {
         matches!(
-            crate::analysis::normalize(k.trim()).as_str(),
+            crate::analysis::normalize(k.as_str().trim()).as_str(),
             "新闻" | "news"
         )
     });
     if is_news {
-        doc.kind = Some(KIND_NEWS.to_string());
+        doc.kind = Some(Kind::News);
         doc.category = None;
         if doc.category_source.is_none() {
-            doc.category_source = Some("metadata".to_string());
+            doc.category_source = Some(CategorySource::Metadata);
         }
         return true;
     }
@@ -91,13 +91,13 @@ mod tests {
         };
         assert!(settle_given(&mut doc));
         assert_eq!(doc.category.as_deref(), Some("财政预决算"));
-        assert_eq!(doc.kind.as_deref(), Some(KIND_DISCLOSURE));
+        assert_eq!(doc.kind, Some(Kind::Disclosure));
         let mut news = Document {
-            kind: Some("新聞".into()),
+            kind: Some(Kind::from("新聞")),
             ..Default::default()
         };
         assert!(settle_given(&mut news));
-        assert_eq!(news.kind.as_deref(), Some(KIND_NEWS));
+        assert_eq!(news.kind, Some(Kind::News));
         let mut unknown = Document {
             category: Some("不存在".into()),
             ..Default::default()

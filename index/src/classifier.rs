@@ -23,9 +23,10 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::{Analyzer, TermStream, normalize};
-use crate::category::{CATEGORIES, KIND_DISCLOSURE, KIND_NEWS};
+use crate::category::{CATEGORIES, KIND_NEWS};
 use crate::taxonomy::SOURCE_CLASSIFIER;
 use crate::{Document, Error};
+use gongkai_document::Kind;
 
 /// Body characters looked at (the start of a page says what it is).
 pub const BODY_CHARS: usize = 250;
@@ -132,7 +133,7 @@ impl Prediction {
 pub fn class_of(doc: &Document) -> Option<usize> {
     match doc.category.as_deref() {
         Some(c) => crate::category::category_index(c),
-        None if doc.kind.as_deref() == Some(KIND_NEWS) => Some(NEWS_CLASS),
+        None if doc.kind == Some(Kind::News) => Some(NEWS_CLASS),
         None => None,
     }
 }
@@ -406,15 +407,12 @@ impl Classifier {
     pub fn classify(&self, analyzer: &Analyzer, doc: &mut Document) -> Prediction {
         let prediction = self.predict(analyzer, doc);
         doc.category = prediction.category().map(str::to_string);
-        doc.kind = Some(
-            if doc.category.is_some() {
-                KIND_DISCLOSURE
-            } else {
-                KIND_NEWS
-            }
-            .to_string(),
-        );
-        doc.category_source = Some(SOURCE_CLASSIFIER.to_string());
+        doc.kind = Some(if doc.category.is_some() {
+            Kind::Disclosure
+        } else {
+            Kind::News
+        });
+        doc.category_source = Some(SOURCE_CLASSIFIER);
         doc.category_confidence = Some(round4(prediction.confidence));
         prediction
     }
@@ -477,9 +475,7 @@ impl Classifier {
 /// Whether a document's category was decided by the portal's structure (or
 /// given), so the classifier may learn from it.
 pub fn is_structural(doc: &Document) -> bool {
-    doc.category_source.as_deref() != Some(SOURCE_CLASSIFIER)
-        && doc.kind.is_some()
-        && class_of(doc).is_some()
+    doc.category_source != Some(SOURCE_CLASSIFIER) && doc.kind.is_some() && class_of(doc).is_some()
 }
 
 /// Trains on every structurally settled document of an index (an even
@@ -587,14 +583,11 @@ mod tests {
             body: body.into(),
             publisher: publisher.into(),
             category: category.map(str::to_string),
-            kind: Some(
-                if category.is_some() {
-                    KIND_DISCLOSURE
-                } else {
-                    KIND_NEWS
-                }
-                .into(),
-            ),
+            kind: Some(if category.is_some() {
+                Kind::Disclosure
+            } else {
+                Kind::News
+            }),
             ..Default::default()
         }
     }
@@ -644,8 +637,8 @@ mod tests {
         news.kind = None;
         let p = a.classify(&analyzer, &mut news);
         assert_eq!(p.class, NEWS_CLASS);
-        assert_eq!(news.kind.as_deref(), Some(KIND_NEWS));
-        assert_eq!(news.category_source.as_deref(), Some(SOURCE_CLASSIFIER));
+        assert_eq!(news.kind, Some(Kind::News));
+        assert_eq!(news.category_source, Some(SOURCE_CLASSIFIER));
         assert!(news.category_confidence.is_some());
         // never predicts a class it never saw
         assert!(matches!(
@@ -692,7 +685,7 @@ mod tests {
         // Nor does it learn from its own earlier decisions.
         let mut placed = corpus();
         for d in &mut placed {
-            d.category_source = Some(SOURCE_CLASSIFIER.into());
+            d.category_source = Some(SOURCE_CLASSIFIER);
         }
         assert!(matches!(
             train_from_documents(&analyzer, &placed, &options),

@@ -17,6 +17,9 @@ pub enum Error {
     #[error("index: {0}")]
     Tantivy(#[from] tantivy::TantivyError),
     /// A document is not acceptable (missing id, bad date...).
+    #[error(transparent)]
+    Document(#[from] gongkai_document::Error),
+    /// A stored or serialised document cannot be read or written.
     #[error("invalid document: {0}")]
     InvalidDocument(String),
     /// A query or filter cannot be run as given.

@@ -660,6 +660,7 @@ mod tests {
         let n = handle.generation;
         let mut writer = DocumentWriter::open(handle, 1).unwrap();
         let count = docs.len() as u64;
+        let docs = docs.into_iter().map(|d| d.validate().unwrap()).collect();
         writer.upsert_all(docs).unwrap();
         writer.finish().unwrap();
         mark_complete(dir, n, count).unwrap();

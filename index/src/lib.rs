@@ -1,8 +1,10 @@
 //! gongkai's index: Chinese analysis, the schema, categories, writing and
 //! searching, and the data directory's index generations.
 //!
-//! Data comes in as [`Document`]s (from the crawler or JSON lines) and goes
-//! out as [`search::SearchResponse`]s; one [`Analyzer`] serves both ways.
+//! Data comes in as [`ValidDocument`]s (the `gongkai-document` type, from
+//! the crawler or JSON lines, validated by whoever feeds the writer) and goes
+//! out as [`search::SearchResponse`]s; one [`Analyzer`] serves both ways. It
+//! never fetches or parses pages, and knows nothing of the crawler.
 
 pub mod analysis;
 pub mod category;
@@ -16,7 +18,7 @@ pub mod taxonomy;
 pub mod writer;
 
 pub use analysis::{Analyzer, TermStream};
-pub use document::Document;
+pub use document::{Document, ValidDocument};
 pub use error::{Error, chain_is_disk_full, is_disk_full_io};
 pub use store::{DataDir, DataLock, Discarded, IndexHandle, WriteSnapshot};
 pub use writer::{DocumentWriter, Upsert, WriteStats};

@@ -17,7 +17,7 @@ use tantivy::{DateTime, TantivyDocument};
 
 use crate::analysis::{CHARS_TOKENIZER, PRECISE_TOKENIZER, SEARCH_TOKENIZER, TermStream};
 use crate::doc_number::{stored_doc_number_key, stored_index_number_key};
-use crate::document::Document;
+use crate::document::ValidDocument;
 
 /// Handles to every field of the schema.
 #[derive(Debug, Clone)]
@@ -129,8 +129,9 @@ pub fn build_schema() -> (Schema, Fields) {
 }
 
 /// Turns a validated document into a tantivy document (analysis happens
-/// when tantivy indexes it).
-pub fn to_tantivy(doc: &Document, fields: &Fields) -> TantivyDocument {
+/// when tantivy indexes it). Its crawl details should be cleared first
+/// ([`Document::clear_crawl_details`]): the stored JSON is the document as given.
+pub fn to_tantivy(doc: &ValidDocument, fields: &Fields) -> TantivyDocument {
     let mut out = TantivyDocument::default();
     out.add_text(fields.id, &doc.id);
     if !doc.url.is_empty() {
@@ -164,7 +165,7 @@ pub fn to_tantivy(doc: &Document, fields: &Fields) -> TantivyDocument {
     out.add_text(fields.publisher, doc.publisher.trim());
     // News has no category; it is filed under 新闻 so the category filter
     // and facet (which name news 新闻) find it.
-    let is_news = doc.category.is_none() && doc.kind.as_deref() == Some(crate::category::KIND_NEWS);
+    let is_news = doc.category.is_none() && doc.kind == Some(gongkai_document::Kind::News);
     let category = if is_news {
         Some(crate::category::KIND_NEWS)
     } else {
@@ -173,9 +174,9 @@ pub fn to_tantivy(doc: &Document, fields: &Fields) -> TantivyDocument {
     out.add_text(fields.category, category.unwrap_or(""));
     out.add_text(
         fields.category_source,
-        doc.category_source.as_deref().unwrap_or(""),
+        doc.category_source.as_ref().map_or("", |s| s.as_str()),
     );
-    out.add_text(fields.kind, doc.kind.as_deref().unwrap_or(""));
+    out.add_text(fields.kind, doc.kind.as_ref().map_or("", |k| k.as_str()));
     if let Some(key) = stored_doc_number_key(&doc.doc_number) {
         out.add_text(fields.doc_number, key);
     }

@@ -114,7 +114,7 @@ pub struct Hit {
     /// Category, or null.
     pub category: Option<String>,
     /// `信息公开` or `新闻`.
-    pub kind: Option<String>,
+    pub kind: Option<crate::document::Kind>,
     /// `YYYY-MM-DD`.
     pub published: Option<String>,
     /// 发布机构.

@@ -21,8 +21,9 @@ use regex::Regex;
 use serde::Deserialize;
 
 use crate::analysis::normalize;
-use crate::category::{CATEGORIES, KIND_DISCLOSURE, KIND_NEWS};
+use crate::category::{CATEGORIES, KIND_NEWS};
 use crate::{Document, Error};
+use gongkai_document::{CategorySource, Kind};
 
 /// The shipped default taxonomy.
 pub const DEFAULT_TAXONOMY: &str = include_str!("../data/taxonomy.toml");
@@ -30,18 +31,18 @@ pub const DEFAULT_TAXONOMY: &str = include_str!("../data/taxonomy.toml");
 pub const TAXONOMY_FILE: &str = "taxonomy.toml";
 
 /// `category_source` of a category given by the document (信息分类, JSON `category`).
-pub const SOURCE_METADATA: &str = "metadata";
+pub const SOURCE_METADATA: CategorySource = CategorySource::Metadata;
 /// `category_source` of a category named by the column or breadcrumb.
-pub const SOURCE_COLUMN: &str = "column";
+pub const SOURCE_COLUMN: CategorySource = CategorySource::Column;
 /// `category_source` of a category named by the URL path.
-pub const SOURCE_URL: &str = "url";
+pub const SOURCE_URL: CategorySource = CategorySource::Url;
 /// `category_source` of a category decided by a title keyword rule.
-pub const SOURCE_KEYWORD: &str = "keyword";
+pub const SOURCE_KEYWORD: CategorySource = CategorySource::Keyword;
 /// `category_source` of a category decided by the text classifier.
-pub const SOURCE_CLASSIFIER: &str = "classifier";
+pub const SOURCE_CLASSIFIER: CategorySource = CategorySource::Classifier;
 
 /// Sources decided by the structure of the portal (what the classifier learns from).
-pub const STRUCTURAL_SOURCES: [&str; 4] =
+pub const STRUCTURAL_SOURCES: [CategorySource; 4] =
     [SOURCE_METADATA, SOURCE_COLUMN, SOURCE_URL, SOURCE_KEYWORD];
 
 /// What a page says of its place in the portal; every field may be empty.
@@ -67,24 +68,24 @@ pub struct Assignment {
     /// One of the 20 categories, or `None` for plain news.
     pub category: Option<String>,
     /// What decided: [`SOURCE_METADATA`], [`SOURCE_COLUMN`], [`SOURCE_URL`] or [`SOURCE_KEYWORD`].
-    pub source: &'static str,
+    pub source: CategorySource,
 }
 
 impl Assignment {
     /// The document kind this assignment implies.
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> Kind {
         if self.category.is_some() {
-            KIND_DISCLOSURE
+            Kind::Disclosure
         } else {
-            KIND_NEWS
+            Kind::News
         }
     }
 
     /// Writes category, kind and source into a document.
     pub fn apply_to(&self, doc: &mut Document) {
         doc.category = self.category.clone();
-        doc.kind = Some(self.kind().to_string());
-        doc.category_source = Some(self.source.to_string());
+        doc.kind = Some(self.kind());
+        doc.category_source = Some(self.source.clone());
         doc.category_confidence = None;
     }
 }
@@ -294,7 +295,7 @@ impl Taxonomy {
     /// Decides by structure, in order: category hint, column, breadcrumb,
     /// URL, title keywords. `None` when nothing decides (classifier's turn).
     pub fn assign(&self, hints: &CategoryHints<'_>) -> Option<Assignment> {
-        let make = |target: Target, source: &'static str| Assignment {
+        let make = |target: Target, source: CategorySource| Assignment {
             category: target.map(|i| CATEGORIES[i].to_string()),
             source,
         };
@@ -349,6 +350,24 @@ impl Taxonomy {
             }
         }
         None
+    }
+
+    /// Settles a crawled document's category and kind from what the crawler
+    /// saw: its 信息分类 text (`category_hint`), column, breadcrumb, URL and
+    /// title. What the crawl path does before indexing (the JSON lines path
+    /// uses [`crate::category::settle_given`] and [`Taxonomy::apply`]).
+    pub fn settle_crawled(&self, doc: &mut Document) {
+        let breadcrumb = doc.breadcrumb.join(" > ");
+        let hints = CategoryHints {
+            category_hint: &doc.category_hint,
+            column: &doc.column,
+            breadcrumb: &breadcrumb,
+            url: &doc.url,
+            title: &doc.title,
+        };
+        if let Some(assignment) = self.assign(&hints) {
+            assignment.apply_to(doc);
+        }
     }
 
     /// Settles a document not settled by [`crate::category::settle_given`]:
@@ -509,7 +528,7 @@ mod tests {
                 ..Default::default()
             })
             .unwrap();
-        assert_eq!((a.category.clone(), a.kind()), (None, KIND_NEWS));
+        assert_eq!((a.category.clone(), a.kind()), (None, Kind::News));
         let a = t
             .assign(&CategoryHints {
                 url: "https://x.gov.cn/xxgk/sgjf/a.html?x=1",
@@ -539,14 +558,14 @@ mod tests {
         };
         assert!(t.apply(&mut doc));
         assert_eq!(doc.category.as_deref(), Some("中标公告"));
-        assert_eq!(doc.kind.as_deref(), Some(KIND_DISCLOSURE));
-        assert_eq!(doc.category_source.as_deref(), Some(SOURCE_METADATA));
+        assert_eq!(doc.kind, Some(Kind::Disclosure));
+        assert_eq!(doc.category_source, Some(SOURCE_METADATA));
         let mut doc = Document {
             url: "/xxgk/hjbh/1.html".into(),
             ..Default::default()
         };
         assert!(t.apply(&mut doc));
-        assert_eq!(doc.category_source.as_deref(), Some(SOURCE_URL));
+        assert_eq!(doc.category_source, Some(SOURCE_URL));
         let mut doc = Document {
             category: Some("不明".into()),
             title: "某某".into(),

@@ -9,7 +9,7 @@ use tantivy::columnar::StrColumn;
 use tantivy::{IndexWriter, Term};
 
 use crate::Error;
-use crate::document::Document;
+use crate::document::ValidDocument;
 use crate::schema::to_tantivy;
 use crate::store::IndexHandle;
 
@@ -94,15 +94,16 @@ impl DocumentWriter {
         self.known.keys().map(String::as_str)
     }
 
-    /// Upserts documents (already validated), analysing them in parallel.
-    /// Returns the outcome of each, in input order.
-    pub fn upsert_all(&mut self, docs: Vec<Document>) -> Result<Vec<Upsert>, Error> {
+    /// Upserts validated documents, analysing them in parallel; their
+    /// crawl details are not stored. Returns the outcome of each, in input
+    /// order.
+    pub fn upsert_all(&mut self, docs: Vec<ValidDocument>) -> Result<Vec<Upsert>, Error> {
         let mut outcomes = Vec::with_capacity(docs.len());
         let mut to_write = Vec::new();
-        for mut doc in docs {
-            // Always from the content: a hash carried in the input (an
-            // exported line edited by hand, say) says nothing about it.
-            doc.content_hash = doc.compute_content_hash();
+        for doc in docs {
+            // The hash is always from the content: a hash carried in the
+            // input (an exported line edited by hand, say) says nothing.
+            let doc = doc.into_indexed();
             let outcome = match self.known.get(&doc.id) {
                 Some(hash) if *hash == doc.content_hash => Upsert::Unchanged,
                 Some(_) => Upsert::Updated,
@@ -130,7 +131,7 @@ impl DocumentWriter {
         }
     }
 
-    fn write_all(&self, docs: Vec<(Document, bool)>) -> Result<(), Error> {
+    fn write_all(&self, docs: Vec<(ValidDocument, bool)>) -> Result<(), Error> {
         let fields = &self.handle.fields;
         for (doc, replaces) in docs {
             if replaces {
@@ -198,7 +199,7 @@ pub(crate) fn first_str(column: &StrColumn, doc: u32, out: &mut String) -> bool 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::DataDir;
+    use crate::{DataDir, Document};
 
     #[test]
     fn a_hash_given_in_input_does_not_hide_an_edit() {
@@ -212,20 +213,21 @@ mod tests {
             body: "原文".into(),
             ..Default::default()
         };
-        writer.upsert_all(vec![original.clone()]).unwrap();
+        let valid = |d: Document| vec![d.validate().unwrap()];
+        writer.upsert_all(valid(original.clone())).unwrap();
         // An exported line carries the hash of the original; its body is edited.
         let edited = Document {
             body: "修改后的正文".into(),
             content_hash: original.compute_content_hash(),
             ..original.clone()
         };
-        assert_eq!(writer.upsert_all(vec![edited]).unwrap(), [Upsert::Updated]);
+        assert_eq!(writer.upsert_all(valid(edited)).unwrap(), [Upsert::Updated]);
         // A made-up hash on unchanged content changes nothing.
         let same = Document {
             body: "修改后的正文".into(),
             content_hash: "0000000000000000".into(),
             ..original
         };
-        assert_eq!(writer.upsert_all(vec![same]).unwrap(), [Upsert::Unchanged]);
+        assert_eq!(writer.upsert_all(valid(same)).unwrap(), [Upsert::Unchanged]);
     }
 }

@@ -5,7 +5,7 @@ use std::io::BufRead;
 use std::sync::OnceLock;
 
 use gongkai_index::{
-    DataDir, Document, DocumentWriter, SearchRequest, Searcher, SnippetSource, Sort,
+    DataDir, Document, DocumentWriter, SearchRequest, Searcher, SnippetSource, Sort, ValidDocument,
 };
 
 const SLICE: usize = 3_000;
@@ -17,13 +17,13 @@ fn shared(path: &str) -> std::path::PathBuf {
 }
 
 /// The first SLICE documents of the Tainan corpus (繁體) plus hand-made ones.
-fn corpus() -> &'static Vec<Document> {
-    static DOCS: OnceLock<Vec<Document>> = OnceLock::new();
+fn corpus() -> &'static Vec<ValidDocument> {
+    static DOCS: OnceLock<Vec<ValidDocument>> = OnceLock::new();
     DOCS.get_or_init(|| {
         let file =
             std::fs::File::open(shared("corpus/tainan-2018-2024.jsonl.gz")).expect("shared corpus");
         let reader = std::io::BufReader::new(flate2::read::GzDecoder::new(file));
-        let mut docs: Vec<Document> = reader
+        let mut docs: Vec<ValidDocument> = reader
             .lines()
             .take(SLICE)
             .map(|l| serde_json::from_str::<Document>(&l.expect("line")).expect("document"))

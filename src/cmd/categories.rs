@@ -8,8 +8,9 @@ use std::process::ExitCode;
 
 use gongkai_index::category::{CATEGORIES, KIND_NEWS};
 use gongkai_index::classifier::{CLASSIFIER_FILE, LOW_CONFIDENCE, TrainOptions, train_from_index};
+use gongkai_index::document::CategorySource;
 use gongkai_index::taxonomy::{SOURCE_CLASSIFIER, STRUCTURAL_SOURCES};
-use gongkai_index::{DataDir, Document, DocumentWriter, IndexHandle, Searcher};
+use gongkai_index::{DataDir, Document, DocumentWriter, IndexHandle, Searcher, ValidDocument};
 use serde::Serialize;
 
 /// Name given to documents nobody could place.
@@ -79,12 +80,9 @@ pub fn report(searcher: &Searcher, review: usize) -> anyhow::Result<CategoryRepo
         *categories
             .entry(category_label(&doc).to_string())
             .or_insert(0) += 1;
-        let source = doc
-            .category_source
-            .clone()
-            .unwrap_or_else(|| NO_SOURCE.to_string());
-        *sources.entry(source.clone()).or_insert(0) += 1;
-        if source == SOURCE_CLASSIFIER {
+        let source = doc.category_source.as_deref().unwrap_or(NO_SOURCE);
+        *sources.entry(source.to_string()).or_insert(0) += 1;
+        if doc.category_source == Some(SOURCE_CLASSIFIER) {
             let confidence = doc.category_confidence.unwrap_or(0.0);
             if confidence < LOW_CONFIDENCE {
                 low += 1;
@@ -104,7 +102,10 @@ pub fn report(searcher: &Searcher, review: usize) -> anyhow::Result<CategoryRepo
             .total_cmp(&b.confidence)
             .then_with(|| a.id.cmp(&b.id))
     });
-    let by_classifier = sources.get(SOURCE_CLASSIFIER).copied().unwrap_or(0);
+    let by_classifier = sources
+        .get(SOURCE_CLASSIFIER.as_str())
+        .copied()
+        .unwrap_or(0);
     classified.truncate(review);
     Ok(CategoryReport {
         total,
@@ -144,8 +145,8 @@ fn print_table(report: &CategoryReport) {
     println!("{:<12} {:>8}", "decided by", "docs");
     for name in STRUCTURAL_SOURCES
         .iter()
-        .copied()
-        .chain([SOURCE_CLASSIFIER, NO_SOURCE])
+        .map(CategorySource::as_str)
+        .chain([SOURCE_CLASSIFIER.as_str(), NO_SOURCE])
     {
         println!(
             "{name:<12} {:>8}",
@@ -153,10 +154,7 @@ fn print_table(report: &CategoryReport) {
         );
     }
     for (name, n) in &report.sources {
-        if !STRUCTURAL_SOURCES.contains(&name.as_str())
-            && name != SOURCE_CLASSIFIER
-            && name != NO_SOURCE
-        {
+        if !CategorySource::NAMED.iter().any(|s| s.as_str() == name) && name != NO_SOURCE {
             println!("{name:<12} {n:>8}");
         }
     }
@@ -188,7 +186,7 @@ pub fn classify_and_index(
     dir: &DataDir,
     handle: &IndexHandle,
     writer: &mut DocumentWriter,
-    mut unsettled: Vec<Document>,
+    unsettled: Vec<ValidDocument>,
 ) -> anyhow::Result<()> {
     if unsettled.is_empty() {
         return Ok(());
@@ -202,9 +200,10 @@ pub fn classify_and_index(
              categorised documents to learn from: indexed without a category",
             unsettled.len()
         );
-        for doc in &mut unsettled {
-            doc.category = None;
-        }
+        let unsettled = unsettled
+            .into_iter()
+            .map(|doc| doc.edit(|doc| doc.category = None).map(|(doc, ())| doc))
+            .collect::<Result<Vec<_>, _>>()?;
         writer.upsert_all(unsettled)?;
         return Ok(());
     };
@@ -212,11 +211,16 @@ pub fn classify_and_index(
     model.save(&path)?;
     let mut low = 0usize;
     let count = unsettled.len();
-    for doc in &mut unsettled {
-        if model.classify(&analyzer, doc).confidence < LOW_CONFIDENCE {
-            low += 1;
-        }
-    }
+    let mut unsettled = unsettled
+        .into_iter()
+        .map(|doc| {
+            let (doc, prediction) = doc.edit(|doc| model.classify(&analyzer, doc))?;
+            if prediction.confidence < LOW_CONFIDENCE {
+                low += 1;
+            }
+            Ok(doc)
+        })
+        .collect::<Result<Vec<_>, gongkai_index::Error>>()?;
     let learned: u32 = model.trained_on().iter().sum();
     eprintln!(
         "classified: {count} documents by text (learned from {learned}); {low} below confidence {LOW_CONFIDENCE:.2} \

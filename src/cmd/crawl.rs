@@ -13,9 +13,9 @@ use std::time::Duration;
 
 use anyhow::Context;
 use gongkai_crawler::config::{ConfigFile, compile};
-use gongkai_crawler::{CrawlConfig, CrawlSummary, CrawledDocument, Crawler, Progress};
-use gongkai_index::taxonomy::{CategoryHints, Taxonomy};
-use gongkai_index::{DataDir, Document};
+use gongkai_crawler::{CrawlConfig, CrawlSummary, Crawler, Progress};
+use gongkai_index::DataDir;
+use gongkai_index::taxonomy::Taxonomy;
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// Arguments of `gongkai crawl`.
@@ -157,14 +157,19 @@ pub fn run(args: CrawlArgs) -> anyhow::Result<ExitCode> {
         .documents()
         .context("reading crawled documents")?;
     if let Some(path) = &args.export {
-        write_export(path, &crawled)?;
+        write_export(path, crawler.state())?;
     }
     if !args.no_index {
         let taxonomy = Taxonomy::for_data_dir(&args.data.data).context("loading the taxonomy")?;
-        let docs: Vec<Document> = crawled
-            .iter()
-            .map(|d| to_index_document(d, &taxonomy))
-            .collect();
+        let mut docs = Vec::with_capacity(crawled.len());
+        for mut doc in crawled {
+            taxonomy.settle_crawled(&mut doc);
+            let url = doc.url.clone();
+            match doc.validate() {
+                Ok(doc) => docs.push(doc),
+                Err(e) => tracing::warn!(%url, error = %e, "crawled document skipped"),
+            }
+        }
         let dir = DataDir::new(&args.data.data);
         let stats = super::write_live(&dir, 0, |_, writer| {
             writer.upsert_all(docs)?;
@@ -261,72 +266,12 @@ fn diagnose(s: &CrawlSummary) {
     );
 }
 
-fn write_export(path: &std::path::Path, docs: &[CrawledDocument]) -> anyhow::Result<()> {
+fn write_export(path: &std::path::Path, state: &gongkai_crawler::State) -> anyhow::Result<()> {
     use std::io::Write;
     let file = std::fs::File::create(path)
         .with_context(|| format!("{}: cannot create", path.display()))?;
     let mut out = std::io::BufWriter::new(file);
-    for d in docs {
-        serde_json::to_writer(&mut out, d)?;
-        out.write_all(b"\n")?;
-    }
+    state.export(&mut out)?;
     out.flush()?;
     Ok(())
-}
-
-/// A crawled document as the index takes it; the taxonomy decides category
-/// and kind from 信息分类, column, breadcrumb, URL and title.
-pub fn to_index_document(d: &CrawledDocument, taxonomy: &Taxonomy) -> Document {
-    let breadcrumb = d.breadcrumb.join(" > ");
-    let mut attachment_text = String::new();
-    for a in &d.attachments {
-        if !a.text.is_empty() {
-            if !attachment_text.is_empty() {
-                attachment_text.push('\n');
-            }
-            attachment_text.push_str(&a.text);
-        }
-    }
-    let mut doc = Document {
-        id: d.id.clone(),
-        url: d.url.clone(),
-        aliases: d.aliases.clone(),
-        title: d.title.clone(),
-        body: d.body.clone(),
-        published: d.published.clone(),
-        publisher: d.publisher.clone().unwrap_or_default(),
-        column: d.column.clone().unwrap_or_default(),
-        doc_number: d.doc_number.clone().unwrap_or_default(),
-        index_number: d.index_number.clone().unwrap_or_default(),
-        source: d
-            .site_name
-            .clone()
-            .or_else(|| {
-                gongkai_crawler::url::Url::parse(&d.url)
-                    .ok()
-                    .and_then(|u| u.host_str().map(str::to_string))
-            })
-            .unwrap_or_default(),
-        attachment_text,
-        attachments: d
-            .attachments
-            .iter()
-            .map(|a| gongkai_index::document::AttachmentRef {
-                url: a.url.clone(),
-                title: a.title.clone(),
-            })
-            .collect(),
-        ..Default::default()
-    };
-    let hints = CategoryHints {
-        category_hint: d.category_hint.as_deref().unwrap_or(""),
-        column: d.column.as_deref().unwrap_or(""),
-        breadcrumb: &breadcrumb,
-        url: &d.url,
-        title: &d.title,
-    };
-    if let Some(assignment) = taxonomy.assign(&hints) {
-        assignment.apply_to(&mut doc);
-    }
-    doc
 }

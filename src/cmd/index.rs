@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use gongkai_index::taxonomy::Taxonomy;
-use gongkai_index::{DataDir, Document, DocumentWriter, WriteStats};
+use gongkai_index::{DataDir, Document, DocumentWriter, ValidDocument, WriteStats};
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// Documents analysed per batch.
@@ -121,7 +121,7 @@ fn index_file(
     path: &Path,
     writer: &mut DocumentWriter,
     taxonomy: &Taxonomy,
-    unsettled: &mut Vec<Document>,
+    unsettled: &mut Vec<ValidDocument>,
     totals: &mut Totals,
 ) -> anyhow::Result<()> {
     let mut reader = match open_input(path) {
@@ -318,7 +318,7 @@ fn skip_line(reader: &mut dyn BufRead) -> std::io::Result<()> {
 #[derive(Debug)]
 pub struct Parsed {
     /// The validated document.
-    pub doc: Document,
+    pub doc: ValidDocument,
     /// Whether its category is settled (else the classifier decides).
     pub settled: bool,
     /// A category it named that is neither one of the 20 nor an alias.
@@ -330,18 +330,18 @@ pub struct Parsed {
 /// field counts as absent.
 pub fn parse_line(text: &str, taxonomy: &Taxonomy) -> Result<Parsed, String> {
     let doc: Document = serde_json::from_str(text).map_err(|e| format!("not a document: {e}"))?;
-    let mut doc = doc.validate().map_err(|e| e.to_string())?;
+    let doc = doc.validate().map_err(|e| e.to_string())?;
     let given = doc.category.clone().filter(|c| !c.trim().is_empty());
     let unknown_category = given.clone().filter(|name| !known_category(name, taxonomy));
-    if gongkai_index::category::settle_given(&mut doc) {
-        return Ok(Parsed {
-            doc,
-            settled: true,
-            unknown_category,
-        });
-    }
-    doc.category = given;
-    let settled = taxonomy.apply(&mut doc);
+    let (doc, settled) = doc
+        .edit(|doc| {
+            if gongkai_index::category::settle_given(doc) {
+                return true;
+            }
+            doc.category = given;
+            taxonomy.apply(doc)
+        })
+        .map_err(|e| e.to_string())?;
     Ok(Parsed {
         doc,
         settled,
@@ -531,7 +531,7 @@ mod tests {
             let tax = taxonomy();
             let found: Vec<(u64, String)> = lines
                 .iter()
-                .filter_map(|(n, text, _)| parse_line(text, &tax).ok().map(|p| (*n, p.doc.id)))
+                .filter_map(|(n, text, _)| parse_line(text, &tax).ok().map(|p| (*n, p.doc.into_inner().id)))
                 .collect();
             for (number, id, end) in &good {
                 if *end <= input.len() {

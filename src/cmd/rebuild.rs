@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use gongkai_index::classifier::{CLASSIFIER_FILE, Classifier, TrainOptions, train_from_documents};
+use gongkai_index::document::CategorySource;
 use gongkai_index::generation::{self, DEFAULT_SAMPLE_QUERIES, Validation, ValidationReport};
 use gongkai_index::taxonomy::{SOURCE_CLASSIFIER, Taxonomy};
 use gongkai_index::{Analyzer, DataDir, Document, DocumentWriter, Searcher};
@@ -127,7 +128,7 @@ fn reapply_taxonomy(dir: &DataDir, docs: &mut [Document]) -> anyhow::Result<usiz
     let taxonomy = Taxonomy::for_data_dir(dir.root())?;
     let mut changed = 0;
     for doc in docs.iter_mut() {
-        if doc.category_source.as_deref() == Some("metadata") {
+        if doc.category_source == Some(CategorySource::Metadata) {
             continue;
         }
         let before = doc.clone();
@@ -152,7 +153,7 @@ fn reapply_taxonomy(dir: &DataDir, docs: &mut [Document]) -> anyhow::Result<usiz
 /// documents it had placed: a taxonomy that now places more documents
 /// teaches it more. Returns the model (saved with the new generation).
 fn reclassify(analyzer: &Analyzer, docs: &mut [Document]) -> anyhow::Result<Option<Classifier>> {
-    let by_classifier = |d: &Document| d.category_source.as_deref() == Some(SOURCE_CLASSIFIER);
+    let by_classifier = |d: &Document| d.category_source == Some(SOURCE_CLASSIFIER);
     let count = docs.iter().filter(|d| by_classifier(d)).count();
     if count == 0 {
         return Ok(None);
@@ -211,7 +212,17 @@ pub fn write_generation(
         while iter.peek().is_some() {
             let batch: Vec<Document> = iter.by_ref().take(BATCH).collect();
             let len = batch.len() as u64;
-            writer.upsert_all(batch)?;
+            // Every document is checked on its way in, whatever wrote it before.
+            let valid = batch
+                .into_iter()
+                .filter_map(|doc| {
+                    let id = doc.id.clone();
+                    doc.validate()
+                        .inspect_err(|e| tracing::warn!(%id, error = %e, "document skipped"))
+                        .ok()
+                })
+                .collect();
+            writer.upsert_all(valid)?;
             bar.inc(len);
         }
         writer.finish().map_err(disk_hint)?;

@@ -210,11 +210,15 @@ pub fn run(args: ReindexArgs) -> anyhow::Result<ExitCode> {
         );
     }
     let taxonomy = Taxonomy::for_data_dir(dir.root()).context("loading the taxonomy")?;
+    // Invalid documents are left out before the comparison; the aliases the
+    // migration adds keep the others valid (`write_generation` checks again).
     let mut new_docs: Vec<Document> = Vec::with_capacity(crawled.len());
-    for d in &crawled {
-        match super::crawl::to_index_document(d, &taxonomy).validate() {
-            Ok(doc) => new_docs.push(doc),
-            Err(e) => tracing::warn!(url = %d.url, error = %e, "crawled document skipped"),
+    for mut doc in crawled {
+        taxonomy.settle_crawled(&mut doc);
+        let url = doc.url.clone();
+        match doc.validate() {
+            Ok(doc) => new_docs.push(doc.into()),
+            Err(e) => tracing::warn!(%url, error = %e, "crawled document skipped"),
         }
     }
 

@@ -420,11 +420,16 @@ pub fn find_doc_number(text: &str) -> Option<String> {
     Some(m.as_str().trim().to_string())
 }
 
+/// A digit in either width (`5` or `５`): pages type numbers both ways.
+fn is_digit(c: char) -> bool {
+    c.is_ascii_digit() || ('０'..='９').contains(&c)
+}
+
 /// A labelled 文号 value, kept only if it looks like one (has a number).
 pub fn doc_number_value(v: &str) -> Option<String> {
     let v = meaningful(v)?;
     let n = v.chars().count();
-    ((3..=50).contains(&n) && v.chars().any(|c| c.is_ascii_digit() || c == '〇')).then_some(v)
+    ((3..=50).contains(&n) && v.chars().any(|c| is_digit(c) || c == '〇')).then_some(v)
 }
 
 /// A labelled 索引号 value: an identifier, not prose.
@@ -432,7 +437,7 @@ pub fn index_number_value(v: &str) -> Option<String> {
     let v = meaningful(v)?;
     let v: String = v.split_whitespace().next()?.to_string();
     let n = v.chars().count();
-    ((4..=64).contains(&n) && v.chars().any(|c| c.is_ascii_digit())).then_some(v)
+    ((4..=64).contains(&n) && v.chars().any(is_digit)).then_some(v)
 }
 
 #[cfg(test)]
@@ -525,6 +530,16 @@ mod tests {
     #[test]
     fn prose_is_not_a_label() {
         assert!(scan("<p>报名时间：2020年1月1日至1月5日，资金来源：财政拨款。</p>").is_empty());
+    }
+
+    #[test]
+    fn full_width_numbers_are_numbers() {
+        assert_eq!(
+            doc_number_value("国发［２０１６］５５号").as_deref(),
+            Some("国发［２０１６］５５号")
+        );
+        assert!(index_number_value("１１３６００００ＭＢ/２０２０－００１２３").is_some());
+        assert_eq!(doc_number_value("无"), None);
     }
 
     #[test]

@@ -46,31 +46,8 @@ use body::Stats;
 use fields::Pair;
 use text::{Line, SEP, one_line, text_len};
 
-/// What a page is, which decides whether it is indexed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum PageKind {
-    /// A published document: indexed.
-    Article,
-    /// A list or directory page: links followed, not indexed.
-    List,
-    /// "页面不存在" served with status 200: not indexed.
-    SoftNotFound,
-    /// Anything else (home page, calendar, search form): not indexed.
-    Other,
-}
-
-impl PageKind {
-    /// The name used in summaries, logs and `gongkai extract`.
-    pub fn name(self) -> &'static str {
-        match self {
-            PageKind::Article => "article",
-            PageKind::List => "list",
-            PageKind::SoftNotFound => "soft-404",
-            PageKind::Other => "other",
-        }
-    }
-}
+/// What a page is, which decides whether it is indexed (defined with the document).
+pub use gongkai_document::PageKind;
 
 /// Why the page was read the way it was: what `gongkai extract` shows.
 #[derive(Debug, Clone, Default, serde::Serialize)]

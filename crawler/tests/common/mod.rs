@@ -6,7 +6,7 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
-use gongkai_crawler::CrawledDocument;
+use gongkai_crawler::Document;
 
 /// `../shared` beside the repository (this file is used from the crawler
 /// crate and from the workspace root, whose manifests sit at different depths).
@@ -138,7 +138,7 @@ pub const CATEGORIES: [&str; 20] = [
 
 /// The category a crawled document lands in, by the rules the index's
 /// taxonomy applies (信息分类 first, then the column, then renamed columns).
-pub fn category_of(d: &CrawledDocument) -> Option<String> {
+pub fn category_of(d: &Document) -> Option<String> {
     let renamed = |c: &str| match c {
         "采购公告" => Some("政府采购"),
         "人事任免" => Some("人事信息"),
@@ -152,10 +152,8 @@ pub fn category_of(d: &CrawledDocument) -> Option<String> {
             renamed(c).map(str::to_string)
         }
     };
-    d.category_hint
-        .as_deref()
-        .and_then(pick)
-        .or_else(|| d.column.as_deref().and_then(pick))
+    pick(&d.category_hint)
+        .or_else(|| pick(&d.column))
         .or_else(|| d.breadcrumb.iter().rev().find_map(|c| pick(c)))
 }
 
@@ -200,7 +198,7 @@ fn path_of(url: &str) -> String {
         .unwrap_or_default()
 }
 
-pub fn score(docs: &[CrawledDocument], truth: &[Truth]) -> Score {
+pub fn score(docs: &[Document], truth: &[Truth]) -> Score {
     let mut s = Score::default();
     let by_path: HashMap<String, &Truth> = truth.iter().map(|t| (t.url.clone(), t)).collect();
     let mut where_found: HashMap<String, Vec<usize>> = HashMap::new();
@@ -279,39 +277,29 @@ pub fn score(docs: &[CrawledDocument], truth: &[Truth]) -> Score {
             )
         }
         s.publisher.1 += 1;
-        if eq(d.publisher.as_deref().unwrap_or(""), &t.publisher) {
+        if eq(d.publisher.as_str(), &t.publisher) {
             s.publisher.0 += 1
         } else {
-            note(
-                &mut s,
-                "publisher",
-                &t.publisher,
-                d.publisher.as_deref().unwrap_or(""),
-            )
+            note(&mut s, "publisher", &t.publisher, d.publisher.as_str())
         }
         if !t.doc_number.is_empty() {
             s.doc_number.1 += 1;
-            if eq(d.doc_number.as_deref().unwrap_or(""), &t.doc_number) {
+            if eq(d.doc_number.as_str(), &t.doc_number) {
                 s.doc_number.0 += 1
             } else {
-                note(
-                    &mut s,
-                    "doc_number",
-                    &t.doc_number,
-                    d.doc_number.as_deref().unwrap_or(""),
-                )
+                note(&mut s, "doc_number", &t.doc_number, d.doc_number.as_str())
             }
         }
         if !t.index_number.is_empty() {
             s.index_number.1 += 1;
-            if d.index_number.as_deref() == Some(t.index_number.as_str()) {
+            if d.index_number == t.index_number {
                 s.index_number.0 += 1
             } else {
                 note(
                     &mut s,
                     "index_number",
                     &t.index_number,
-                    d.index_number.as_deref().unwrap_or(""),
+                    d.index_number.as_str(),
                 )
             }
         }

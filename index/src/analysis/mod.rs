@@ -27,7 +27,8 @@
 //! normalised text, not strings; offsets are not indexed at all, because
 //! highlighting works on the stored text (see `snippet`).
 
-pub mod normalize;
+/// Text normalisation, shared with document keys: see `gongkai_document::normalize`.
+pub use gongkai_document::normalize;
 mod tokenizer;
 
 use std::io::BufRead;

@@ -1,8 +1,8 @@
-//! Regenerates `index/data/t2s-chars.tsv`, the character table gongkai folds
+//! Regenerates `document/data/t2s-chars.tsv`, the character table gongkai folds
 //! 繁體 to 简体 with, from OpenCC's data as packaged by ferrous-opencc
 //! (Apache-2.0). Run from the repository root:
 //!
-//!     cargo run --release --manifest-path tools/t2s-table/Cargo.toml > index/data/t2s-chars.tsv
+//!     cargo run --release --manifest-path tools/t2s-table/Cargo.toml > document/data/t2s-chars.tsv
 //!
 //! Only one-to-one character mappings are kept: folding must keep the
 //! character count so that highlight offsets map straight back to the

@@ -16,7 +16,7 @@ use std::sync::OnceLock;
 use unicode_normalization::UnicodeNormalization;
 
 /// The OpenCC-derived character table, one `traditional<TAB>simplified` per line.
-const T2S_TABLE: &str = include_str!("../../data/t2s-chars.tsv");
+const T2S_TABLE: &str = include_str!("../data/t2s-chars.tsv");
 
 /// First code point covered by the dense part of the table (CJK Ext A).
 const DENSE_START: u32 = 0x3400;
