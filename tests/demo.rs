@@ -2,7 +2,6 @@
 //! empty folder, unpacks its built-in sample portal, crawls it and serves
 //! search over it.
 
-#[allow(dead_code)]
 mod serve_support;
 
 use std::io::{BufRead, BufReader};
