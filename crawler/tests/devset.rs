@@ -132,21 +132,17 @@ fn development_set_fields() {
             (
                 "body_start",
                 truth.body_start.as_deref().is_none_or(|s| {
-                    body.starts_with(&squash(s))
-                        || truth
-                            .body_start_any
-                            .iter()
-                            .any(|a| body.starts_with(&squash(a)))
+                    std::iter::once(s)
+                        .chain(truth.body_start_any.iter().map(String::as_str))
+                        .any(|a| body.starts_with(&squash(a)))
                 }),
             ),
             (
                 "body_end",
                 truth.body_end.as_deref().is_none_or(|s| {
-                    body.ends_with(&squash(s))
-                        || truth
-                            .body_end_any
-                            .iter()
-                            .any(|a| body.ends_with(&squash(a)))
+                    std::iter::once(s)
+                        .chain(truth.body_end_any.iter().map(String::as_str))
+                        .any(|a| body.ends_with(&squash(a)))
                 }),
             ),
             (

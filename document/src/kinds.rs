@@ -4,6 +4,27 @@
 
 use serde::{Deserialize, Serialize};
 
+/// A vocabulary value reads as its text (`Deref<Target = str>`, `Display`),
+/// so `Option<_>::as_deref()` compares with the strings callers and old
+/// inputs use.
+macro_rules! reads_as_text {
+    ($name:ident) => {
+        impl std::ops::Deref for $name {
+            type Target = str;
+
+            fn deref(&self) -> &str {
+                self.as_str()
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
 /// What a document is: inside one of the 20 categories, or plain news.
 ///
 /// Input may spell a kind any way; what is not one of the two is kept as
@@ -47,21 +68,7 @@ impl From<&str> for Kind {
     }
 }
 
-/// A kind reads as its text, so `Option<Kind>::as_deref()`
-/// compares with the strings callers and old inputs use.
-impl std::ops::Deref for Kind {
-    type Target = str;
-
-    fn deref(&self) -> &str {
-        self.as_str()
-    }
-}
-
-impl std::fmt::Display for Kind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+reads_as_text!(Kind);
 
 /// What decided a document's category.
 ///
@@ -121,21 +128,7 @@ impl From<&str> for CategorySource {
     }
 }
 
-/// A category source reads as its text, so `Option<CategorySource>::as_deref()`
-/// compares with the strings callers and old inputs use.
-impl std::ops::Deref for CategorySource {
-    type Target = str;
-
-    fn deref(&self) -> &str {
-        self.as_str()
-    }
-}
-
-impl std::fmt::Display for CategorySource {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+reads_as_text!(CategorySource);
 
 /// What a fetched page is, which decides whether it becomes a document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
