@@ -324,6 +324,11 @@ fn reindex_after_migration_end_to_end() {
     ] {
         let text = std::fs::read_to_string(report_dir.join(file)).expect(file);
         assert!(text.lines().count() > 1, "{file} is empty");
+        // The CSVs name the evidence as report.json does (was `indexnumber`).
+        assert!(
+            !text.contains(",indexnumber,") && !text.contains(",docnumber,"),
+            "{file}: {text}"
+        );
     }
     let map =
         std::fs::read_to_string(report_dir.join("nginx-redirect-map.conf")).expect("nginx map");

@@ -82,6 +82,20 @@ pub enum MatchedBy {
     Title,
 }
 
+impl MatchedBy {
+    /// The name report.json gives it (`index_number`, `doc_number`, …),
+    /// for the CSV files to use the same words.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MatchedBy::IndexNumber => "index_number",
+            MatchedBy::DocNumber => "doc_number",
+            MatchedBy::Redirect => "redirect",
+            MatchedBy::Content => "content",
+            MatchedBy::Title => "title",
+        }
+    }
+}
+
 /// A document at a new URL with the same content.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Moved {
@@ -599,6 +613,22 @@ pub fn nginx_map(report: &Report) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn csv_and_json_name_the_evidence_alike() {
+        for by in [
+            MatchedBy::IndexNumber,
+            MatchedBy::DocNumber,
+            MatchedBy::Redirect,
+            MatchedBy::Content,
+            MatchedBy::Title,
+        ] {
+            assert_eq!(
+                serde_json::to_value(by).expect("json"),
+                serde_json::Value::from(by.as_str())
+            );
+        }
+    }
 
     fn doc(id: &str, url: &str, title: &str, body: &str) -> Document {
         Document {
