@@ -75,11 +75,12 @@ const EXTRACTORS: [&str; 3] = ["gongkai", "dom_smoothie/readability", "dom_smoot
 /// characters and, for fixtures, `[` `]` removed.
 fn squash(s: &str, brackets: bool) -> String {
     s.chars()
-        .filter(|c| {
-            !c.is_whitespace()
-                && !matches!(c, '\u{feff}' | '\u{200b}'..='\u{200d}' | '\u{2060}')
-                && !('\u{2500}'..='\u{257F}').contains(c)
-                && !(brackets && matches!(c, '[' | ']'))
+        .filter(|&c| {
+            let dropped = c.is_whitespace()
+                || matches!(c, '\u{feff}' | '\u{200b}'..='\u{200d}' | '\u{2060}')
+                || ('\u{2500}'..='\u{257F}').contains(&c)
+                || (brackets && matches!(c, '[' | ']'));
+            !dropped
         })
         .collect()
 }
@@ -316,8 +317,7 @@ fn fixture_cases(site: &Path, docs: &HashMap<String, Doc>, every: usize) -> Vec<
             continue;
         };
         let text =
-            gongkai_crawler::charset::decode(&bytes, ctype.get(&line.url).map(String::as_str))
-                .text;
+            gongkai_crawler::charset::decode(&bytes, ctype.get(&line.url).map(String::as_str)).text;
         let mut starts = vec![first.clone()];
         if !line.doc_number.is_empty() {
             starts.push(format!("{}{first}", line.doc_number));
@@ -403,7 +403,12 @@ fn main() {
             "--devset" => devset = args.next().expect("--devset DIR").into(),
             "--docs" => docs = args.next().expect("--docs FILE").into(),
             "--every" => every = args.next().and_then(|n| n.parse().ok()).expect("--every N"),
-            "--repeat" => repeat = args.next().and_then(|n| n.parse().ok()).expect("--repeat R"),
+            "--repeat" => {
+                repeat = args
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .expect("--repeat R")
+            }
             "--no-fixtures" => fixtures = false,
             "--misses" => show_misses = true,
             _ => panic!("unknown argument {a}; see the file's doc comment"),
@@ -446,7 +451,16 @@ fn main() {
     let mut misses: Vec<String> = Vec::new();
     println!(
         "{:<22} {:>5}  {:<25} {:>7} {:>7} {:>8} {:>8} {:>7} {:>5} {:>10}",
-        "source", "pages", "extractor", "start", "end", "contains", "excludes", "all", "empty", "median ms"
+        "source",
+        "pages",
+        "extractor",
+        "start",
+        "end",
+        "contains",
+        "excludes",
+        "all",
+        "empty",
+        "median ms"
     );
     for (source, cases) in &sources {
         let mut scores: Vec<Score> = vec![Score::default(); EXTRACTORS.len()];
@@ -485,7 +499,10 @@ fn main() {
             add(&mut into[which], s);
         }
     }
-    for (label, t) in [("devset (all)", &mut devset_total), ("fixtures (all)", &mut total)] {
+    for (label, t) in [
+        ("devset (all)", &mut devset_total),
+        ("fixtures (all)", &mut total),
+    ] {
         for (which, s) in t.iter_mut().enumerate() {
             if s.pages > 0 {
                 print_row(label, EXTRACTORS[which], s);
