@@ -13,7 +13,7 @@
 //! ```text
 //! cargo run --release -p gongkai-crawler --features body-compare \
 //!     --example body_compare -- [--devset DIR] [--docs docs.jsonl.gz] \
-//!     [--every N] [--repeat R] [--no-fixtures] [--misses]
+//!     [--every N] [--repeat R] [--no-fixtures] [--misses] [--markdown]
 //! ```
 //!
 //! The fixture truth: the document's text from `docs.jsonl.gz` (繁體 text on
@@ -397,6 +397,7 @@ fn main() {
     let mut repeat = 3usize;
     let mut fixtures = true;
     let mut show_misses = false;
+    let mut markdown = false;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
@@ -411,6 +412,7 @@ fn main() {
             }
             "--no-fixtures" => fixtures = false,
             "--misses" => show_misses = true,
+            "--markdown" => markdown = true,
             _ => panic!("unknown argument {a}; see the file's doc comment"),
         }
     }
@@ -490,7 +492,7 @@ fn main() {
             }
         }
         for (which, s) in scores.iter_mut().enumerate() {
-            print_row(source, EXTRACTORS[which], s);
+            print_row(source, EXTRACTORS[which], s, markdown);
             let into: &mut [Score] = if source.starts_with("devset/") {
                 &mut devset_total
             } else {
@@ -505,7 +507,7 @@ fn main() {
     ] {
         for (which, s) in t.iter_mut().enumerate() {
             if s.pages > 0 {
-                print_row(label, EXTRACTORS[which], s);
+                print_row(label, EXTRACTORS[which], s, markdown);
             }
         }
     }
@@ -525,7 +527,21 @@ fn add(into: &mut Score, s: &Score) {
     into.times.extend_from_slice(&s.times);
 }
 
-fn print_row(source: &str, extractor: &str, s: &mut Score) {
+fn print_row(source: &str, extractor: &str, s: &mut Score, markdown: bool) {
+    if markdown {
+        println!(
+            "| {source} | {} | {extractor} | {} | {} | {} | {} | {} | {} | {:.2} |",
+            s.pages,
+            pct(s.start, s.pages),
+            pct(s.end, s.pages),
+            pct(s.contains, s.pages),
+            pct(s.excludes, s.pages),
+            pct(s.all, s.pages),
+            s.empty,
+            median(&mut s.times)
+        );
+        return;
+    }
     println!(
         "{:<22} {:>5}  {:<25} {:>7} {:>7} {:>8} {:>8} {:>7} {:>5} {:>10.2}",
         source,
