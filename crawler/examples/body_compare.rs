@@ -451,19 +451,26 @@ fn main() {
     let mut total: Vec<Score> = vec![Score::default(); EXTRACTORS.len()];
     let mut devset_total: Vec<Score> = vec![Score::default(); EXTRACTORS.len()];
     let mut misses: Vec<String> = Vec::new();
-    println!(
-        "{:<22} {:>5}  {:<25} {:>7} {:>7} {:>8} {:>8} {:>7} {:>5} {:>10}",
-        "source",
-        "pages",
-        "extractor",
-        "start",
-        "end",
-        "contains",
-        "excludes",
-        "all",
-        "empty",
-        "median ms"
-    );
+    if markdown {
+        println!(
+            "| source | pages | extractor | starts right | ends right | contains all | excludes all | all four | empty | median ms/page |"
+        );
+        println!("| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    } else {
+        println!(
+            "{:<22} {:>5}  {:<25} {:>7} {:>7} {:>8} {:>8} {:>7} {:>5} {:>10}",
+            "source",
+            "pages",
+            "extractor",
+            "start",
+            "end",
+            "contains",
+            "excludes",
+            "all",
+            "empty",
+            "median ms"
+        );
+    }
     for (source, cases) in &sources {
         let mut scores: Vec<Score> = vec![Score::default(); EXTRACTORS.len()];
         for case in cases {
