@@ -834,11 +834,14 @@ fn body_lines(
         }
         false
     };
-    let untrimmed = kept.clone();
+    // Trimmed as a window over `kept`, so that a body trimmed to nothing
+    // still has its lines for the attachment-only case below.
+    let (mut lo, mut hi) = (0, kept.len());
     // A bare label ("发文机关：") has its value on the next line: that
     // line is metadata too, however it reads.
     let mut after_bare_label = false;
-    while let Some(&first) = kept.first() {
+    while lo < hi {
+        let first = kept[lo];
         let t = lines[first].text.replace(SEP, "");
         let t = t.trim_end();
         let bare_label = (t.ends_with('：') || t.ends_with(':')) && fields::has_label(t);
@@ -848,24 +851,24 @@ fn body_lines(
             break;
         }
         // A body that only repeats the headline is still the body.
-        let title_only = kept.len() == 1 && squash(&lines[first].text) == title_compact;
+        let title_only = hi - lo == 1 && squash(&lines[first].text) == title_compact;
         if title_only {
             break;
         }
         after_bare_label = bare_label;
-        kept.remove(0);
+        lo += 1;
     }
-    while kept.last().is_some_and(|&i| is_chrome(i, false)) {
-        kept.pop();
+    while hi > lo && is_chrome(kept[hi - 1], false) {
+        hi -= 1;
     }
-    // A page whose whole content is an attachment: the file's name, as the
-    // reader sees it, is the body.
-    if kept.is_empty() {
-        kept = untrimmed
-            .into_iter()
-            .filter(|&i| links::names_attachment(lines[i].text.replace(SEP, "").trim()))
-            .take(20)
-            .collect();
+    if lo < hi {
+        kept.truncate(hi);
+        kept.drain(..lo);
+    } else {
+        // A page whose whole content is an attachment: the file's name, as
+        // the reader sees it, is the body.
+        kept.retain(|&i| links::names_attachment(lines[i].text.replace(SEP, "").trim()));
+        kept.truncate(20);
     }
     (kept, range)
 }
