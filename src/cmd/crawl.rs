@@ -162,12 +162,16 @@ pub fn run(args: CrawlArgs) -> anyhow::Result<ExitCode> {
     if !args.no_index {
         let taxonomy = Taxonomy::for_data_dir(&args.data.data).context("loading the taxonomy")?;
         let mut docs = Vec::with_capacity(crawled.len());
+        let mut skipped = 0usize;
         for mut doc in crawled {
             taxonomy.settle_crawled(&mut doc);
             let url = doc.url.clone();
             match doc.validate() {
                 Ok(doc) => docs.push(doc),
-                Err(e) => tracing::warn!(%url, error = %e, "crawled document skipped"),
+                Err(e) => {
+                    skipped += 1;
+                    tracing::warn!(%url, error = %e, "crawled document skipped");
+                }
             }
         }
         let dir = DataDir::new(&args.data.data);
@@ -180,8 +184,15 @@ pub fn run(args: CrawlArgs) -> anyhow::Result<ExitCode> {
             Ok(())
         })?;
         eprintln!(
-            "indexed: {} added, {} updated, {} unchanged",
-            stats.added, stats.updated, stats.unchanged
+            "indexed: {} added, {} updated, {} unchanged{}",
+            stats.added,
+            stats.updated,
+            stats.unchanged,
+            if skipped > 0 {
+                format!(", {skipped} not valid and skipped (see the warnings above)")
+            } else {
+                String::new()
+            }
         );
     }
     if args.json {
