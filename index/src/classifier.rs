@@ -460,9 +460,7 @@ impl Classifier {
 
     /// Writes the model to `path` (via a temporary file and a rename).
     pub fn save(&self, path: &Path) -> Result<(), Error> {
-        let tmp = path.with_extension("json.tmp");
-        std::fs::write(&tmp, self.to_json()?).map_err(|e| Error::io(&tmp, e))?;
-        std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+        crate::store::write_atomic(path, self.to_json()?.as_bytes())
     }
 
     /// Reads a model written by [`Classifier::save`].

@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use crate::Error;
 use crate::analysis::Analyzer;
 use crate::search::{SearchRequest, Searcher};
-use crate::store::{DataDir, IndexHandle};
+use crate::store::{DataDir, IndexHandle, write_atomic};
 
 /// Metadata file inside each generation folder.
 pub const META_FILE: &str = "generation.json";
@@ -287,16 +287,6 @@ pub fn format_time(secs: i64) -> String {
         ),
         Err(_) => secs.to_string(),
     }
-}
-
-/// Writes a small file atomically (temporary file, fsync, rename).
-fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, bytes).map_err(|e| Error::io(&tmp, e))?;
-    if let Ok(file) = std::fs::File::open(&tmp) {
-        file.sync_all().map_err(|e| Error::io(&tmp, e))?;
-    }
-    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
 }
 
 /// Reads generation `n`'s metadata; `None` when it has none.

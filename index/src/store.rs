@@ -257,13 +257,7 @@ impl DataDir {
 
     /// Makes generation `n` live, atomically.
     pub fn publish(&self, n: u64) -> Result<(), Error> {
-        let tmp = self.root.join("CURRENT.tmp");
-        let path = self.root.join(CURRENT);
-        std::fs::write(&tmp, format!("{n}\n")).map_err(|e| Error::io(&tmp, e))?;
-        if let Ok(file) = std::fs::File::open(&tmp) {
-            let _ = file.sync_all();
-        }
-        std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))
+        write_atomic(&self.root.join(CURRENT), format!("{n}\n").as_bytes())
     }
 
     /// Opens generation `n`; [`Error::IndexLayout`] when an older gongkai
@@ -373,4 +367,30 @@ fn list_files(path: &Path) -> Result<HashSet<OsString>, Error> {
         }
     }
     Ok(out)
+}
+
+/// Writes a small file so that readers see the old or the new content, never
+/// a torn one: a temporary file in the same folder, synced, then renamed over
+/// `path` (`tempfile`'s persist). Shared by `CURRENT`, generation metadata and
+/// the classifier model.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    use std::io::Write;
+    let folder = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut builder = tempfile::Builder::new();
+    // The file replaced was created with the usual umask (0644), not
+    // tempfile's private 0600: a server run as another user still reads it.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
+    let mut tmp = builder
+        .tempfile_in(folder)
+        .map_err(|e| Error::io(folder, e))?;
+    tmp.write_all(bytes).map_err(|e| Error::io(tmp.path(), e))?;
+    tmp.as_file()
+        .sync_all()
+        .map_err(|e| Error::io(tmp.path(), e))?;
+    tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
+    Ok(())
 }
