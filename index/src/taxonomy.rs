@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 
 use regex::Regex;
 use serde::Deserialize;
+use toml::Spanned;
 
 use crate::analysis::normalize;
 use crate::category::{CATEGORIES, KIND_NEWS};
@@ -99,17 +100,19 @@ struct TaxonomyFile {
     category: Vec<EntryFile>,
 }
 
+/// One `[[category]]` (or `[news]`) table; every value keeps its place in
+/// the file (`toml::Spanned`) so that an error can name its line.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct EntryFile {
     #[serde(default)]
-    name: Option<String>,
+    name: Option<Spanned<String>>,
     #[serde(default)]
-    aliases: Vec<String>,
+    aliases: Vec<Spanned<String>>,
     #[serde(default)]
-    url_patterns: Vec<String>,
+    url_patterns: Vec<Spanned<String>>,
     #[serde(default)]
-    keywords: Vec<String>,
+    keywords: Vec<Spanned<String>>,
 }
 
 /// Target of an alias or pattern: a category index, or news.
@@ -164,25 +167,22 @@ impl Taxonomy {
             entries.push((None, news));
         }
         for entry in &file.category {
-            let name = entry
-                .name
-                .as_deref()
-                .map(|n| normalize(n.trim()))
-                .unwrap_or_default();
+            let (name, line) = match &entry.name {
+                Some(n) => (normalize(n.get_ref().trim()), line_at(text, n)),
+                None => (String::new(), 1),
+            };
             if name.is_empty() {
                 return Err(config("a [[category]] has no `name`".into()));
             }
             let index = crate::category::category_index(&name).ok_or_else(|| {
                 config(format!(
-                    "line {}: unknown category {name:?} (expected one of the 20: {})",
-                    line_of(text, &name),
+                    "line {line}: unknown category {name:?} (expected one of the 20: {})",
                     CATEGORIES.join(", ")
                 ))
             })?;
             if seen[index] {
                 return Err(config(format!(
-                    "line {}: category {name:?} listed twice",
-                    line_of_nth(text, &name, 1)
+                    "line {line}: category {name:?} listed twice"
                 )));
             }
             seen[index] = true;
@@ -201,24 +201,26 @@ impl Taxonomy {
             )));
         }
         for (target, entry) in entries {
-            let mut names: Vec<String> = entry.aliases.clone();
+            // The aliases, then the category's own name (on its `name` line).
+            let mut names: Vec<(&str, usize)> = entry
+                .aliases
+                .iter()
+                .map(|a| (a.get_ref().as_str(), line_at(text, a)))
+                .collect();
             if let Some(index) = target {
-                names.push(CATEGORIES[index].to_string());
+                let line = entry.name.as_ref().map_or(1, |n| line_at(text, n));
+                names.push((CATEGORIES[index], line));
             }
-            for alias in names {
-                let key = alias_key(&alias);
+            for (alias, line) in names {
+                let key = alias_key(alias);
                 if key.is_empty() {
-                    return Err(config(format!(
-                        "line {}: empty alias",
-                        line_of(text, "\"\"")
-                    )));
+                    return Err(config(format!("line {line}: empty alias")));
                 }
                 match taxonomy.aliases.get(&key) {
                     Some(existing) if *existing == target => {}
                     Some(existing) => {
                         return Err(config(format!(
-                            "line {}: alias {alias:?} belongs to both {} and {}",
-                            line_of_nth(text, &format!("\"{alias}\""), usize::MAX),
+                            "line {line}: alias {alias:?} belongs to both {} and {}",
                             target_name(*existing),
                             target_name(target)
                         )));
@@ -230,20 +232,21 @@ impl Taxonomy {
                 }
             }
             for pattern in &entry.url_patterns {
-                let regex = Regex::new(&pattern.to_lowercase()).map_err(|e| {
+                let regex = Regex::new(&pattern.get_ref().to_lowercase()).map_err(|e| {
                     config(format!(
-                        "line {}: bad URL pattern {pattern:?}: {e}",
-                        line_of(text, pattern)
+                        "line {}: bad URL pattern {:?}: {e}",
+                        line_at(text, pattern),
+                        pattern.get_ref()
                     ))
                 })?;
                 taxonomy.url_patterns.push((regex, target));
             }
             for keyword in &entry.keywords {
-                let key = alias_key(keyword);
+                let key = alias_key(keyword.get_ref());
                 if key.is_empty() {
                     return Err(config(format!(
                         "line {}: empty keyword",
-                        line_of(text, "\"\"")
+                        line_at(text, keyword)
                     )));
                 }
                 taxonomy.keywords.push((key, target));
@@ -407,35 +410,23 @@ fn alias_key(text: &str) -> String {
         .collect()
 }
 
-/// The path of a URL (or the text itself when it is a path).
-fn url_path(url: &str) -> &str {
-    let rest = match url.find("://") {
-        Some(i) => {
-            let after = &url[i + 3..];
-            after.find('/').map_or("", |j| &after[j..])
-        }
-        None => url,
-    };
-    rest.split(['?', '#']).next().unwrap_or("")
-}
-
-/// 1-based line of the first occurrence of `needle` (1 when not found).
-fn line_of(text: &str, needle: &str) -> usize {
-    line_of_nth(text, needle, 0)
-}
-
-/// 1-based line of the `n`th occurrence (0-based; `usize::MAX` = last).
-fn line_of_nth(text: &str, needle: &str, n: usize) -> usize {
-    if needle.is_empty() {
-        return 1;
+/// The path of a URL (or the text itself when it is a path), without query
+/// or fragment.
+fn url_path(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(parsed) if !parsed.cannot_be_a_base() => parsed.path().to_string(),
+        _ => url.split(['?', '#']).next().unwrap_or("").to_string(),
     }
-    let hits: Vec<usize> = text.match_indices(needle).map(|(i, _)| i).collect();
-    let at = if n == usize::MAX {
-        hits.last()
-    } else {
-        hits.get(n).or(hits.last())
-    };
-    at.map_or(1, |&i| text[..i].matches('\n').count() + 1)
+}
+
+/// 1-based line of a value in the TOML text it was read from.
+fn line_at<T>(text: &str, value: &Spanned<T>) -> usize {
+    let start = value.span().start.min(text.len());
+    text.as_bytes()[..start]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
 }
 
 #[cfg(test)]
@@ -599,6 +590,42 @@ mod tests {
             Ok(_) => panic!("accepted: {text}"),
             Err(e) => e.to_string(),
         }
+    }
+
+    /// The line comes from where the parser read the value, so text that
+    /// repeats it earlier (a comment, another table) does not mislead it.
+    #[test]
+    fn error_lines_are_where_the_value_was_read() {
+        let line_of_error = |text: &str| -> usize {
+            let message = error_of(text);
+            message["portal/taxonomy.toml: line ".len()..]
+                .split(':')
+                .next()
+                .and_then(|n| n.parse().ok())
+                .unwrap_or_else(|| panic!("{message}"))
+        };
+        let mut text = String::from("# \"/tjxx/(\" was a typo once; \"\" too\n");
+        text.push_str(DEFAULT_TAXONOMY);
+        let lines = text.lines().count();
+        let bad =
+            format!("{text}\n[[category]]\nname = \"统计信息\"\nurl_patterns = [\"/tjxx/(\"]\n");
+        // The category is listed twice: the error names the second `name`.
+        assert_eq!(line_of_error(&bad), lines + 3);
+        let bad = text.replacen("\"/sgjf/\"", "\"/tjxx/(\"", 1);
+        let expected = bad
+            .lines()
+            .position(|l| l.contains("\"/tjxx/(\"]") || l.contains("\"/tjxx/(\","))
+            .unwrap()
+            + 1;
+        assert!(expected > 1);
+        assert_eq!(line_of_error(&bad), expected);
+        let bad = text.replacen("\"解读\", ", "\"解读\", \"\", ", 1);
+        let expected = bad
+            .lines()
+            .position(|l| l.contains("\"解读\", \"\""))
+            .unwrap()
+            + 1;
+        assert_eq!(line_of_error(&bad), expected);
     }
 
     #[test]
