@@ -15,12 +15,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use gongkai_migration::url_path as path_of;
 use serve_support::{BIN, Portal, Server, enc, request, shared, wait_for};
-
-fn path_of(url: &str) -> String {
-    let rest = url.split_once("://").map_or(url, |(_, r)| r);
-    rest.find('/').map_or("/".into(), |i| rest[i..].to_string())
-}
 
 fn gongkai(args: &[&str], data: &Path) -> (bool, String) {
     let out = Command::new(BIN)

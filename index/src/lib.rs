@@ -28,5 +28,4 @@ pub mod snippet;
 
 pub use search::{SearchRequest, SearchResponse, Searcher, SnippetSource, Sort};
 pub mod generation;
-pub mod migration;
 pub mod segmentation_score;

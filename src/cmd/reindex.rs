@@ -6,7 +6,7 @@
 //! its own crawl state in `DATA/reindex/` (a killed reindex resumes the same
 //! generation and the same crawl); (2) the crawl; (3) every old URL is
 //! probed on the new site without following redirects; (4) old and new
-//! documents are matched by identity ([`gongkai_index::migration`]) and old
+//! documents are matched by identity ([`gongkai_migration`]) and old
 //! URLs become aliases of the new documents; (5) the generation is written,
 //! marked complete, validated against the live one, published atomically
 //! and old generations pruned. `serve` keeps answering from the live
@@ -15,19 +15,16 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use gongkai_crawler::fetch::{FetchConfig, Fetched, Fetcher, Validators};
-use gongkai_crawler::politeness::Politeness;
 use gongkai_crawler::url::Url;
 use gongkai_crawler::{CrawlConfig, Crawler, Progress};
 use gongkai_index::generation;
-use gongkai_index::migration::{self, Probe, Report};
 use gongkai_index::taxonomy::Taxonomy;
 use gongkai_index::{DataDir, Document, Searcher};
+use gongkai_migration as migration;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::rebuild::{SwapArgs, validate_and_swap, write_generation};
@@ -36,8 +33,6 @@ use super::rebuild::{SwapArgs, validate_and_swap, write_generation};
 const REINDEX_DIR: &str = "reindex";
 /// File naming the generation the crawl state belongs to.
 const GENERATION_FILE: &str = "generation";
-/// Probes in flight at once.
-const PROBE_CONCURRENCY: usize = 16;
 
 /// Arguments of `gongkai reindex`.
 #[derive(Debug, clap::Args)]
@@ -77,7 +72,7 @@ pub struct ReindexArgs {
 
 pub fn run(args: ReindexArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
-    let seeds = check_urls(&args.urls)?;
+    let seeds = migration::check_urls(&args.urls)?;
     let dir = DataDir::new(&args.data.data);
     let rules = args.swap.validation(0.9)?;
     let _lock = super::lock_data_dir(&dir, "reindex")?;
@@ -242,20 +237,21 @@ pub fn run(args: ReindexArgs) -> anyhow::Result<ExitCode> {
             .flat_map(|d| std::iter::once(d.url.clone()).chain(d.aliases.iter().cloned()))
             .filter(|u| !u.is_empty())
             .collect();
-        runtime.block_on(probe_all(urls, origin))?
+        let bar = super::rebuild::progress(urls.len() as u64, "checking old URLs");
+        let probes = runtime.block_on(migration::probe_all(urls, &origin, || bar.inc(1)));
+        bar.finish_and_clear();
+        probes?
     };
 
     // 4. Identity and the report.
     let report = migration::compare(&old_docs, &new_docs, &probes);
     migration::apply_aliases(&mut new_docs, &report);
     let summary = report.summary(old_docs.len(), new_docs.len());
-    let report_json = report.to_json();
-    let stored = state_dir.join("report.json");
-    if let Err(e) = std::fs::write(&stored, &report_json) {
-        tracing::warn!(path = %stored.display(), error = %e, "could not keep a copy of the report");
+    if let Err(e) = report.write_json(&state_dir) {
+        tracing::warn!(error = %e, "could not keep a copy of the report");
     }
     if let Some(folder) = &args.report {
-        write_report(folder, &report, &report_json)
+        migration::write_report(folder, &report)
             .with_context(|| format!("writing the migration report to {}", folder.display()))?;
     }
     print_report_summary(&summary, args.report.as_deref());
@@ -276,100 +272,6 @@ pub fn run(args: ReindexArgs) -> anyhow::Result<ExitCode> {
     }
     eprintln!("reindex took {:.1}s", started.elapsed().as_secs_f64());
     Ok(code)
-}
-
-/// Seed URLs must be absolute http(s) URLs with a host.
-fn check_urls(urls: &[String]) -> anyhow::Result<Vec<Url>> {
-    urls.iter()
-        .map(|u| {
-            let url = Url::parse(u.trim()).with_context(|| {
-                format!("{u:?} is not a URL (expected e.g. https://www.example.gov.cn/)")
-            })?;
-            if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-                anyhow::bail!("{u:?}: expected an http:// or https:// URL with a host");
-            }
-            Ok(url)
-        })
-        .collect()
-}
-
-/// Probes every old URL without following redirects: first its path on the
-/// new site's origin (where a migrated server answers for old paths), then,
-/// on another host, the old URL itself.
-async fn probe_all(urls: Vec<String>, origin: Url) -> anyhow::Result<HashMap<String, Probe>> {
-    let config = FetchConfig {
-        timeout: Duration::from_secs(10),
-        retries: 1,
-        backoff: Duration::from_millis(100),
-        max_body: 64 * 1024,
-        ..Default::default()
-    };
-    let politeness = Arc::new(Politeness::new(PROBE_CONCURRENCY, Duration::ZERO));
-    let fetcher = Arc::new(Fetcher::new(config, politeness).context("building the HTTP client")?);
-    let bar = super::rebuild::progress(urls.len() as u64, "checking old URLs");
-    let mut out = HashMap::with_capacity(urls.len());
-    let mut tasks = tokio::task::JoinSet::new();
-    let mut todo = urls.into_iter();
-    loop {
-        while tasks.len() < PROBE_CONCURRENCY {
-            let Some(old) = todo.next() else { break };
-            let fetcher = fetcher.clone();
-            let origin = origin.clone();
-            tasks.spawn(async move {
-                let probe = probe_one(&fetcher, &old, &origin).await;
-                (old, probe)
-            });
-        }
-        let Some(joined) = tasks.join_next().await else {
-            break;
-        };
-        if let Ok((old, probe)) = joined {
-            out.insert(old, probe);
-        }
-        bar.inc(1);
-    }
-    bar.finish_and_clear();
-    Ok(out)
-}
-
-async fn probe_one(fetcher: &Fetcher, old: &str, origin: &Url) -> Probe {
-    let Ok(old_url) = Url::parse(old) else {
-        return Probe::Dead {
-            status: None,
-            reason: "not a URL".into(),
-        };
-    };
-    let mut on_new = origin.clone();
-    on_new.set_path(old_url.path());
-    on_new.set_query(old_url.query());
-    let first = probe_url(fetcher, &on_new).await;
-    if matches!(first, Probe::Redirect { .. }) || on_new.origin() == old_url.origin() {
-        return first;
-    }
-    match probe_url(fetcher, &old_url).await {
-        second @ (Probe::Redirect { .. } | Probe::Alive { .. }) => second,
-        _ => first,
-    }
-}
-
-async fn probe_url(fetcher: &Fetcher, url: &Url) -> Probe {
-    match fetcher.get(url, &Validators::default()).await {
-        Ok(Fetched::Redirect { status, location }) => Probe::Redirect {
-            status,
-            location: location.to_string(),
-        },
-        Ok(Fetched::Body { status, .. }) => Probe::Alive { status },
-        Ok(Fetched::NotModified) => Probe::Alive { status: 304 },
-        Ok(Fetched::Status(status)) => Probe::Dead {
-            status: Some(status),
-            reason: format!("HTTP {status}"),
-        },
-        Err(gongkai_crawler::fetch::FetchError::TooLarge(_)) => Probe::Alive { status: 200 },
-        Err(e) => Probe::Dead {
-            status: None,
-            reason: e.to_string(),
-        },
-    }
 }
 
 fn spinner() -> ProgressBar {
@@ -397,164 +299,4 @@ fn print_report_summary(s: &migration::Summary, folder: Option<&Path>) {
     if let Some(folder) = folder {
         eprintln!("report: {}", folder.display());
     }
-}
-
-/// Writes the report folder: CSV files for people (UTF-8 with a BOM so
-/// spreadsheet programs read the Chinese right), the nginx map, report.json.
-fn write_report(folder: &Path, report: &Report, json: &str) -> anyhow::Result<()> {
-    std::fs::create_dir_all(folder)?;
-    let id_or_none = |r: &Option<u16>| r.map(|s| s.to_string()).unwrap_or_default();
-    let redirect_of: HashMap<&str, &migration::RedirectCheck> = report
-        .redirects
-        .iter()
-        .map(|r| (r.old_url.as_str(), r))
-        .collect();
-    let old_status = |url: &str| {
-        redirect_of
-            .get(url)
-            .map(|r| r.status.clone())
-            .unwrap_or_default()
-    };
-
-    csv_file(
-        &folder.join("moved.csv"),
-        &[
-            "old_url",
-            "new_url",
-            "title",
-            "matched_by",
-            "old_url_now",
-            "old_id",
-            "new_id",
-        ],
-        report.moved.iter().map(|m| {
-            vec![
-                m.old_url.clone(),
-                m.new_url.clone(),
-                m.title.clone(),
-                m.matched_by.as_str().to_string(),
-                old_status(&m.old_url),
-                m.old_id.clone(),
-                m.new_id.clone(),
-            ]
-        }),
-    )?;
-    csv_file(
-        &folder.join("modified.csv"),
-        &[
-            "old_url",
-            "new_url",
-            "title",
-            "similarity",
-            "chars_added",
-            "chars_removed",
-            "title_changed",
-            "matched_by",
-            "old_url_now",
-            "old_id",
-            "new_id",
-        ],
-        report.modified.iter().map(|m| {
-            vec![
-                m.old_url.clone(),
-                m.new_url.clone(),
-                m.title.clone(),
-                format!("{:.3}", m.similarity),
-                m.chars_added.to_string(),
-                m.chars_removed.to_string(),
-                m.title_changed.to_string(),
-                m.matched_by.as_str().to_string(),
-                old_status(&m.old_url),
-                m.old_id.clone(),
-                m.new_id.clone(),
-            ]
-        }),
-    )?;
-    csv_file(
-        &folder.join("lost.csv"),
-        &[
-            "old_url",
-            "title",
-            "published",
-            "old_url_now",
-            "http_status",
-            "old_id",
-        ],
-        report.lost.iter().map(|l| {
-            vec![
-                l.old_url.clone(),
-                l.title.clone(),
-                l.published.clone().unwrap_or_default(),
-                old_status(&l.old_url),
-                redirect_of
-                    .get(l.old_url.as_str())
-                    .map(|r| id_or_none(&r.http_status))
-                    .unwrap_or_default(),
-                l.old_id.clone(),
-            ]
-        }),
-    )?;
-    csv_file(
-        &folder.join("added.csv"),
-        &["new_url", "title", "published", "new_id"],
-        report.added.iter().map(|a| {
-            vec![
-                a.new_url.clone(),
-                a.title.clone(),
-                a.published.clone().unwrap_or_default(),
-                a.new_id.clone(),
-            ]
-        }),
-    )?;
-    csv_file(
-        &folder.join("redirects.csv"),
-        &[
-            "old_url",
-            "status",
-            "http_status",
-            "location",
-            "new_url",
-            "correct",
-        ],
-        report.redirects.iter().map(|r| {
-            vec![
-                r.old_url.clone(),
-                r.status.clone(),
-                id_or_none(&r.http_status),
-                r.location.clone().unwrap_or_default(),
-                r.new_url.clone().unwrap_or_default(),
-                r.correct.to_string(),
-            ]
-        }),
-    )?;
-    write_file(
-        &folder.join("nginx-redirect-map.conf"),
-        migration::nginx_map(report).as_bytes(),
-    )?;
-    write_file(&folder.join("report.json"), json.as_bytes())?;
-    Ok(())
-}
-
-fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, bytes).with_context(|| format!("{}: cannot write", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("{}: cannot write", path.display()))?;
-    Ok(())
-}
-
-fn csv_file(
-    path: &Path,
-    header: &[&str],
-    rows: impl Iterator<Item = Vec<String>>,
-) -> anyhow::Result<()> {
-    let mut buf = Vec::from("\u{feff}".as_bytes());
-    {
-        let mut w = csv::Writer::from_writer(&mut buf);
-        w.write_record(header)?;
-        for row in rows {
-            w.write_record(&row)?;
-        }
-        w.flush()?;
-    }
-    write_file(path, &buf)
 }

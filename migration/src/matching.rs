@@ -1,6 +1,5 @@
-//! What a site migration did to each document: matching the old site's
-//! documents to the new site's by identity, whatever their URLs, and the
-//! migration report.
+//! Matching the old site's documents to the new site's by identity,
+//! whatever their URLs, into the rows of the [`Report`].
 //!
 //! Identity evidence, strongest first, each pass over all documents still
 //! unmatched: the 索引号 key, the 文号 key (when unique), an observed
@@ -11,252 +10,18 @@
 //! and *modified* otherwise (with how much changed); unmatched old
 //! documents are *lost*, unmatched new ones *added*.
 //!
-//! Pure logic over two sets of [`Document`]s and the redirect observations;
-//! the binary does the crawling and the probing.
+//! Pure logic over two sets of [`Document`]s and the redirect observations
+//! ([`crate::probe_all`]); the binary does the crawling.
 
 use std::collections::{HashMap, HashSet};
 
-use serde::{Deserialize, Serialize};
+use gongkai_document::Document;
+use gongkai_document::keys::{doc_number_key, index_number_key, stored_index_number_key};
+use gongkai_document::normalize::normalize;
 
-use crate::Document;
-use crate::analysis::normalize;
-use crate::doc_number::{doc_number_key, index_number_key, stored_index_number_key};
-
-/// What an old URL answered on the new site.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "lowercase")]
-pub enum Probe {
-    /// 301/302/307/308 to `location` (absolute URL).
-    Redirect {
-        /// HTTP status.
-        status: u16,
-        /// Where it points, resolved to an absolute URL.
-        location: String,
-    },
-    /// Still answers with a page (2xx).
-    Alive {
-        /// HTTP status.
-        status: u16,
-    },
-    /// 4xx/5xx, or no answer at all.
-    Dead {
-        /// HTTP status, when there was an answer.
-        status: Option<u16>,
-        /// What happened, in words.
-        reason: String,
-    },
-}
-
-impl Probe {
-    /// `redirect`, `alive` or `dead`.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Probe::Redirect { .. } => "redirect",
-            Probe::Alive { .. } => "alive",
-            Probe::Dead { .. } => "dead",
-        }
-    }
-
-    /// The HTTP status, if any.
-    pub fn status(&self) -> Option<u16> {
-        match self {
-            Probe::Redirect { status, .. } | Probe::Alive { status } => Some(*status),
-            Probe::Dead { status, .. } => *status,
-        }
-    }
-}
-
-/// The evidence that paired two documents.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MatchedBy {
-    /// Same 索引号.
-    IndexNumber,
-    /// Same 文号.
-    DocNumber,
-    /// The old URL redirects to the new document.
-    Redirect,
-    /// Same normalised content.
-    Content,
-    /// Same normalised title and date.
-    Title,
-}
-
-impl MatchedBy {
-    /// The name report.json gives it (`index_number`, `doc_number`, …),
-    /// for the CSV files to use the same words.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MatchedBy::IndexNumber => "index_number",
-            MatchedBy::DocNumber => "doc_number",
-            MatchedBy::Redirect => "redirect",
-            MatchedBy::Content => "content",
-            MatchedBy::Title => "title",
-        }
-    }
-}
-
-/// A document at a new URL with the same content.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Moved {
-    /// URL on the old site.
-    pub old_url: String,
-    /// URL on the new site.
-    pub new_url: String,
-    /// Id in the old generation.
-    pub old_id: String,
-    /// Id in the new generation.
-    pub new_id: String,
-    /// Title on the new site.
-    pub title: String,
-    /// What paired them.
-    pub matched_by: MatchedBy,
-}
-
-/// A document whose text changed in the move.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Modified {
-    /// URL on the old site.
-    pub old_url: String,
-    /// URL on the new site.
-    pub new_url: String,
-    /// Id in the old generation.
-    pub old_id: String,
-    /// Id in the new generation.
-    pub new_id: String,
-    /// Title on the new site.
-    pub title: String,
-    /// What paired them.
-    pub matched_by: MatchedBy,
-    /// Share of the text left as it was, 0..1.
-    pub similarity: f64,
-    /// Characters (letters and digits, normalised) added.
-    pub chars_added: usize,
-    /// Characters removed.
-    pub chars_removed: usize,
-    /// Whether the title changed.
-    pub title_changed: bool,
-}
-
-/// An old document the new site does not have.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Lost {
-    /// URL on the old site.
-    pub old_url: String,
-    /// Id in the old generation.
-    pub old_id: String,
-    /// Its title.
-    pub title: String,
-    /// Published date.
-    pub published: Option<String>,
-}
-
-/// A document only the new site has.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Added {
-    /// URL on the new site.
-    pub new_url: String,
-    /// Id in the new generation.
-    pub new_id: String,
-    /// Its title.
-    pub title: String,
-    /// Published date.
-    pub published: Option<String>,
-}
-
-/// What one old URL does now.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RedirectCheck {
-    /// The old URL (a document's URL or one of its aliases).
-    pub old_url: String,
-    /// `redirect`, `alive`, `dead` or `unchecked`.
-    pub status: String,
-    /// HTTP status.
-    pub http_status: Option<u16>,
-    /// Redirect target.
-    pub location: Option<String>,
-    /// Where the document is on the new site (none when lost).
-    pub new_url: Option<String>,
-    /// Whether the redirect lands on the document's new URL (or an alias of it).
-    pub correct: bool,
-}
-
-/// The migration report; serialises as the `report.json` shape.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Report {
-    /// Same content, new URL.
-    pub moved: Vec<Moved>,
-    /// Changed content.
-    pub modified: Vec<Modified>,
-    /// On the old site only.
-    pub lost: Vec<Lost>,
-    /// On the new site only.
-    pub added: Vec<Added>,
-    /// What each old URL does now (not part of `report.json`).
-    #[serde(skip)]
-    pub redirects: Vec<RedirectCheck>,
-    /// For each matched new document's index in the input: the old URLs
-    /// (and aliases) it now answers for (not part of `report.json`).
-    #[serde(skip)]
-    pub aliases: HashMap<usize, Vec<String>>,
-}
-
-/// Counts for the printed summary.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Summary {
-    /// Old documents.
-    pub old_documents: usize,
-    /// New documents.
-    pub new_documents: usize,
-    /// Moved.
-    pub moved: usize,
-    /// Modified.
-    pub modified: usize,
-    /// Lost.
-    pub lost: usize,
-    /// Added.
-    pub added: usize,
-    /// Old URLs redirecting to the right new URL.
-    pub redirects_correct: usize,
-    /// Old URLs redirecting elsewhere.
-    pub redirects_wrong: usize,
-    /// Old URLs that are dead.
-    pub dead: usize,
-    /// Old URLs still answering.
-    pub alive: usize,
-    /// Old URLs not checked.
-    pub unchecked: usize,
-}
-
-impl Report {
-    /// Counts.
-    pub fn summary(&self, old_documents: usize, new_documents: usize) -> Summary {
-        let mut s = Summary {
-            old_documents,
-            new_documents,
-            moved: self.moved.len(),
-            modified: self.modified.len(),
-            lost: self.lost.len(),
-            added: self.added.len(),
-            ..Default::default()
-        };
-        for r in &self.redirects {
-            match r.status.as_str() {
-                "redirect" if r.correct => s.redirects_correct += 1,
-                "redirect" => s.redirects_wrong += 1,
-                "dead" => s.dead += 1,
-                "alive" => s.alive += 1,
-                _ => s.unchecked += 1,
-            }
-        }
-        s
-    }
-
-    /// `report.json`.
-    pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).unwrap_or_else(|_| "{}".into())
-    }
-}
+use crate::{
+    Added, Lost, MatchedBy, Modified, Moved, OldUrlStatus, Probe, RedirectCheck, Report, url_key,
+};
 
 /// Letters and digits of the normalised text (NFKC, lower case, 繁→简).
 pub fn normalized_text(text: &str) -> String {
@@ -304,24 +69,6 @@ fn keys(doc: &Document) -> Keys {
         title,
         content,
         urls,
-    }
-}
-
-/// URL compared without scheme, `www.`, fragment and trailing slash.
-pub fn url_key(url: &str) -> String {
-    let url = url.trim();
-    let url = url.split('#').next().unwrap_or(url);
-    let rest = url.split_once("://").map_or(url, |(_, r)| r);
-    let rest = rest.strip_prefix("www.").unwrap_or(rest);
-    rest.trim_end_matches('/').to_string()
-}
-
-/// The path (and query) of a URL: `http://a/b?c` → `/b?c`.
-pub fn url_path(url: &str) -> String {
-    let rest = url.split_once("://").map_or(url, |(_, r)| r);
-    match rest.find('/') {
-        Some(i) => rest[i..].split('#').next().unwrap_or("/").to_string(),
-        None => "/".into(),
     }
 }
 
@@ -471,24 +218,20 @@ pub fn compare(old: &[Document], new: &[Document], probes: &HashMap<String, Prob
         let n = &new[j];
         let title_changed =
             ok.title != nk.title && !ok.title.contains(&nk.title) && !nk.title.contains(&ok.title);
+        let pair = Moved {
+            old_url: doc.url.clone(),
+            new_url: n.url.clone(),
+            old_id: doc.id.clone(),
+            new_id: n.id.clone(),
+            title: n.title.clone(),
+            matched_by: by,
+        };
         if ok.body == nk.body && !title_changed {
-            report.moved.push(Moved {
-                old_url: doc.url.clone(),
-                new_url: n.url.clone(),
-                old_id: doc.id.clone(),
-                new_id: n.id.clone(),
-                title: n.title.clone(),
-                matched_by: by,
-            });
+            report.moved.push(pair);
         } else {
             let (similarity, chars_added, chars_removed) = change_amount(&ok.body, &nk.body);
             report.modified.push(Modified {
-                old_url: doc.url.clone(),
-                new_url: n.url.clone(),
-                old_id: doc.id.clone(),
-                new_id: n.id.clone(),
-                title: n.title.clone(),
-                matched_by: by,
+                moved: pair,
                 similarity: (similarity * 1000.0).round() / 1000.0,
                 chars_added,
                 chars_removed,
@@ -535,7 +278,7 @@ pub fn compare(old: &[Document], new: &[Document], probes: &HashMap<String, Prob
             };
             report.redirects.push(RedirectCheck {
                 old_url: u.clone(),
-                status: probe.map_or("unchecked", Probe::kind).to_string(),
+                status: probe.map_or(OldUrlStatus::Unchecked, Probe::kind),
                 http_status: probe.and_then(Probe::status),
                 location,
                 new_url,
@@ -561,74 +304,10 @@ pub fn apply_aliases(new: &mut [Document], report: &Report) {
     }
 }
 
-/// Quotes a value for an nginx config when it needs it.
-fn nginx_value(text: &str) -> String {
-    if text
-        .chars()
-        .any(|c| c.is_whitespace() || matches!(c, ';' | '"' | '\'' | '{' | '}' | '\\' | '$' | '#'))
-    {
-        format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
-    } else {
-        text.to_string()
-    }
-}
-
-/// An nginx `map` block from each moved or modified document's old path to
-/// its new path (pairs whose path did not change are left out):
-///
-/// ```text
-/// map $uri $gongkai_new_uri {
-///     default "";
-///     /info/1001/20001.htm /xxgk/tjxx/202001/t20200105_300001.html;
-/// }
-/// ```
-pub fn nginx_map(report: &Report) -> String {
-    let mut out = String::from(
-        "# Generated by `gongkai reindex`: old path -> new path of every moved or modified document.\n\
-         # Use with: if ($gongkai_new_uri) { return 301 $gongkai_new_uri; }\n\
-         map $uri $gongkai_new_uri {\n    default \"\";\n",
-    );
-    let mut seen = HashSet::new();
-    let pairs = report
-        .moved
-        .iter()
-        .map(|m| (&m.old_url, &m.new_url))
-        .chain(report.modified.iter().map(|m| (&m.old_url, &m.new_url)));
-    for (old, new) in pairs {
-        let (from, to) = (url_path(old), url_path(new));
-        // $uri carries no query string: such old URLs cannot be mapped by path.
-        if from == to || from.contains('?') || !seen.insert(from.clone()) {
-            continue;
-        }
-        out.push_str(&format!(
-            "    {} {};\n",
-            nginx_value(&from),
-            nginx_value(&to)
-        ));
-    }
-    out.push_str("}\n");
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn csv_and_json_name_the_evidence_alike() {
-        for by in [
-            MatchedBy::IndexNumber,
-            MatchedBy::DocNumber,
-            MatchedBy::Redirect,
-            MatchedBy::Content,
-            MatchedBy::Title,
-        ] {
-            assert_eq!(
-                serde_json::to_value(by).expect("json"),
-                serde_json::Value::from(by.as_str())
-            );
-        }
-    }
+    use crate::nginx_map;
 
     fn doc(id: &str, url: &str, title: &str, body: &str) -> Document {
         Document {
@@ -732,30 +411,29 @@ mod tests {
         );
         let report = compare(&old, &new, &probes);
 
-        let moved: Vec<(&str, MatchedBy)> = report
+        let moved: Vec<_> = report
             .moved
             .iter()
             .map(|m| (m.old_id.as_str(), m.matched_by))
             .collect();
-        assert_eq!(
-            moved,
-            vec![
-                ("idx:1", MatchedBy::IndexNumber),
-                ("h:c", MatchedBy::Content)
-            ]
-        );
-        let modified: Vec<(&str, MatchedBy)> = report
+        let modified: Vec<_> = report
             .modified
             .iter()
-            .map(|m| (m.old_id.as_str(), m.matched_by))
+            .map(|m| (m.moved.old_id.as_str(), m.moved.matched_by))
             .collect();
         assert_eq!(
-            modified,
-            vec![
-                ("wh:1", MatchedBy::DocNumber),
-                ("h:d", MatchedBy::Title),
-                ("h:f", MatchedBy::Redirect)
-            ]
+            (moved, modified),
+            (
+                vec![
+                    ("idx:1", MatchedBy::IndexNumber),
+                    ("h:c", MatchedBy::Content)
+                ],
+                vec![
+                    ("wh:1", MatchedBy::DocNumber),
+                    ("h:d", MatchedBy::Title),
+                    ("h:f", MatchedBy::Redirect)
+                ]
+            )
         );
         let b_mod = &report.modified[0];
         assert_eq!(b_mod.chars_removed, 0);
@@ -783,7 +461,7 @@ mod tests {
         );
         assert!(new[5].aliases.is_empty());
 
-        let json: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
+        let json: serde_json::Value = serde_json::to_value(&report).expect("json");
         let keys: Vec<&String> = json.as_object().unwrap().keys().collect();
         assert_eq!(keys.len(), 4);
         assert_eq!(
@@ -814,17 +492,13 @@ mod tests {
     }
 
     #[test]
-    fn change_amount_and_urls() {
+    fn change_amount_and_normalized_text() {
         assert_eq!(change_amount("abc", "abc"), (1.0, 0, 0));
         assert_eq!(change_amount("", ""), (1.0, 0, 0));
         let (s, added, removed) = change_amount("abcdef", "abXdef");
         assert_eq!((added, removed), (1, 1));
         assert!((s - 5.0 / 6.0).abs() < 1e-9);
         assert_eq!(change_amount("aaa", "aaaa"), (0.75, 1, 0));
-        assert_eq!(url_path("http://h:8080/a/b.htm?x=1#f"), "/a/b.htm?x=1");
-        assert_eq!(url_path("http://h"), "/");
-        assert_eq!(url_key("https://www.h.gov.cn/a/"), "h.gov.cn/a");
-        assert_eq!(nginx_value("/a b"), "\"/a b\"");
         assert_eq!(normalized_text("國務院 通知，２０２０"), "国务院通知2020");
     }
 
