@@ -1,9 +1,12 @@
 //! `gongkai`: crawl, index and search published Chinese government information.
 //!
 //! This binary is thin wiring: every subcommand lives in its own module under
-//! [`cmd`] and calls into the `gongkai-crawler` and `gongkai-index` libraries.
+//! [`cmd`] and calls into the `gongkai-crawler` and `gongkai-index` libraries;
+//! what several commands share (argument groups, progress bars, the runtime,
+//! the Ctrl-C stop, the generation builder's messages) is in [`cli`].
 
 mod batch;
+mod cli;
 mod cmd;
 mod eval;
 mod serve;
@@ -12,7 +15,7 @@ use clap::Parser;
 
 fn main() -> std::process::ExitCode {
     let cli = cmd::Cli::parse();
-    cmd::init_logging(cli.verbose);
+    cli::term::init_logging(cli.verbose);
     match cmd::run(cli) {
         Ok(code) => code,
         // A closed pipe (`gongkai export | head`) is the reader's choice, not an error.

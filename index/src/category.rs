@@ -2,7 +2,8 @@
 //!
 //! How a document is sorted into one of them (metadata, column, URL, text
 //! classifier) is the business of `taxonomy` and `classifier`; this module
-//! only names the categories.
+//! only names the categories, settles what a document says of itself, and
+//! labels documents for counting.
 
 /// The 20 信息公开 categories, in the portal's order.
 pub const CATEGORIES: [&str; 20] = [
@@ -32,6 +33,19 @@ use gongkai_document::{CategorySource, Kind};
 /// Kind of a document inside one of the 20 categories, and of plain news
 /// (the strings of [`gongkai_document::Kind`]).
 pub use gongkai_document::{KIND_DISCLOSURE, KIND_NEWS};
+
+/// What documents nobody could place are counted as (`gongkai categories`,
+/// `gongkai stats`).
+pub const UNCLASSIFIED: &str = "未分类";
+
+/// A document's category for counting: one of the 20, 新闻 or 未分类.
+pub fn category_label(doc: &crate::Document) -> &str {
+    match doc.category.as_deref() {
+        Some(c) => c,
+        None if doc.kind.as_deref() == Some(KIND_NEWS) => KIND_NEWS,
+        None => UNCLASSIFIED,
+    }
+}
 
 /// Whether `name` is one of the 20 categories (exact, 简体).
 pub fn is_category(name: &str) -> bool {

@@ -16,6 +16,10 @@
 //! fixed visiting order, so the same documents give the same model, bit for
 //! bit. Its confidence is the winning class's probability. It is written as
 //! JSON next to its generation (`classifier.json`).
+//!
+//! [`classify_unsettled`] is the step `gongkai index` runs on a generation
+//! builder: train on what the index holds, then write the unsettled
+//! documents with the model's decision.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -490,6 +494,75 @@ pub fn train_from_index(
         Ok(())
     })?;
     sampler.train(options)
+}
+
+/// What [`classify_unsettled`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Classified {
+    /// Documents written.
+    pub documents: usize,
+    /// Documents the model learned from; `None` when there were none, and
+    /// the documents were written without a category.
+    pub learned: Option<u32>,
+    /// Classifications below [`LOW_CONFIDENCE`].
+    pub low_confidence: usize,
+}
+
+/// The classifier step of writing documents whose structure said nothing
+/// (`gongkai index`): commits what is settled, trains on every structurally
+/// settled document in the generation, saves the model beside it, and
+/// writes `unsettled` with the classifier's category and confidence. With
+/// nothing to learn from they are written without a category. `None` when
+/// there is nothing to classify.
+pub fn classify_unsettled(
+    builder: &mut crate::build::Builder,
+    unsettled: Vec<crate::ValidDocument>,
+) -> Result<Option<Classified>, Error> {
+    /// Documents written per batch.
+    const BATCH: usize = 2_000;
+    if unsettled.is_empty() {
+        return Ok(None);
+    }
+    let documents = unsettled.len();
+    builder.writer()?.commit()?;
+    let handle = builder.handle().clone();
+    let analyzer = handle.analyzer.clone();
+    let searcher = crate::Searcher::new(handle)?;
+    let Some(model) = train_from_index(&searcher, &analyzer, &TrainOptions::default())? else {
+        let unsettled = unsettled
+            .into_iter()
+            .map(|doc| doc.edit(|doc| doc.category = None).map(|(doc, ())| doc))
+            .collect::<Result<Vec<_>, _>>()?;
+        builder.writer()?.upsert_all(unsettled)?;
+        return Ok(Some(Classified {
+            documents,
+            learned: None,
+            low_confidence: 0,
+        }));
+    };
+    model.save(&builder.path().join(CLASSIFIER_FILE))?;
+    let mut low_confidence = 0;
+    let mut classified = unsettled
+        .into_iter()
+        .map(|doc| {
+            let (doc, prediction) = doc.edit(|doc| model.classify(&analyzer, doc))?;
+            if prediction.confidence < LOW_CONFIDENCE {
+                low_confidence += 1;
+            }
+            Ok(doc)
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
+    while !classified.is_empty() {
+        let rest = classified.split_off(classified.len().min(BATCH));
+        builder
+            .writer()?
+            .upsert_all(std::mem::replace(&mut classified, rest))?;
+    }
+    Ok(Some(Classified {
+        documents,
+        learned: Some(model.trained_on().iter().sum()),
+        low_confidence,
+    }))
 }
 
 /// Like [`train_from_index`], from documents in memory (`rebuild`).

@@ -95,14 +95,18 @@ impl Error {
     }
 }
 
-/// `ENOSPC`: a full disk (or quota).
+/// A full disk (`ENOSPC`) or quota (`EDQUOT`), by the error's kind (never
+/// its text, nor an OS-specific error number).
 pub fn is_disk_full_io(e: &std::io::Error) -> bool {
-    e.kind() == std::io::ErrorKind::StorageFull
-        || e.kind() == std::io::ErrorKind::QuotaExceeded
-        || e.raw_os_error() == Some(28)
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded
+    )
 }
 
-/// Whether any error in `e`'s source chain is a full disk.
+/// Whether any error in `e`'s source chain is a full disk. tantivy keeps
+/// its I/O errors (`Arc<io::Error>`) without naming them as sources, so
+/// this crate's [`Error`] is asked too ([`Error::is_disk_full`]).
 pub fn chain_is_disk_full(e: &(dyn std::error::Error + 'static)) -> bool {
     let mut next = Some(e);
     while let Some(e) = next {

@@ -1,11 +1,14 @@
-//! Generation metadata, the swap, retention, rollback and validation.
+//! What a data directory records of its generations: their metadata, the
+//! swap, retention, rollback, health (checksums) and the fallback to the
+//! previous good generation for serving.
 //!
 //! Every generation folder carries `generation.json` ([`GenerationMeta`]):
 //! a generation is `building` from its creation until its writer finished,
 //! `complete` after that, and `failed` when validation refused it. Only a
 //! complete generation is ever published. `DATA/PREVIOUS` names the
 //! generation that was live before the last swap, which is what
-//! [`rollback`] returns to.
+//! [`rollback`] returns to. Writing a generation (begin, write, validate,
+//! publish) is [`crate::build`]'s; this module only keeps the records.
 //!
 //! ```text
 //! DATA/
@@ -21,7 +24,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::Error;
 use crate::analysis::Analyzer;
-use crate::search::{SearchRequest, Searcher};
 use crate::store::{DataDir, IndexHandle, write_atomic};
 
 /// Metadata file inside each generation folder.
@@ -324,7 +326,11 @@ pub fn create(dir: &DataDir, analyzer: Arc<Analyzer>, source: &str) -> Result<In
         source: source.to_string(),
         ..Default::default()
     };
-    write_meta(dir, &meta)?;
+    if let Err(e) = write_meta(dir, &meta) {
+        // A folder without metadata would pass for a complete generation.
+        let _ = dir.remove_generation(handle.generation);
+        return Err(e);
+    }
     Ok(handle)
 }
 
@@ -535,127 +541,10 @@ pub fn prune(dir: &DataDir, keep: usize) -> Result<Vec<u64>, Error> {
     Ok(doomed)
 }
 
-/// What a new generation must satisfy before it goes live.
-#[derive(Debug, Clone, Default)]
-pub struct Validation {
-    /// At least this many documents.
-    pub min_docs: Option<u64>,
-    /// At least this share of the live generation's documents.
-    pub min_ratio: Option<f64>,
-    /// Queries that must find something in the new generation when they
-    /// found something in the live one.
-    pub sample_queries: Vec<String>,
-}
-
-/// Default sample queries: words every county portal's documents contain.
-pub const DEFAULT_SAMPLE_QUERIES: &[&str] = &["政府", "通知", "公告", "工作", "信息公开"];
-
-/// Outcome of a validation.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct ValidationReport {
-    /// Documents in the new generation.
-    pub documents: u64,
-    /// Documents in the live generation.
-    pub live_documents: Option<u64>,
-    /// Every check that failed, in words.
-    pub problems: Vec<String>,
-    /// Sample queries with their hit counts (old, new).
-    pub queries: Vec<(String, u64, u64)>,
-}
-
-impl ValidationReport {
-    /// Whether every check passed.
-    pub fn passed(&self) -> bool {
-        self.problems.is_empty()
-    }
-}
-
-fn hit_count(searcher: &Searcher, query: &str) -> Result<u64, Error> {
-    let request = SearchRequest {
-        query: query.to_string(),
-        limit: 1,
-        ..Default::default()
-    };
-    Ok(searcher.search(&request)?.total)
-}
-
-/// Checks a new generation against the rules and the live one.
-pub fn validate(
-    new: &Searcher,
-    live: Option<&Searcher>,
-    rules: &Validation,
-) -> Result<ValidationReport, Error> {
-    let documents = new.num_docs();
-    let live_documents = live.map(Searcher::num_docs);
-    let mut report = ValidationReport {
-        documents,
-        live_documents,
-        ..Default::default()
-    };
-    if documents == 0 {
-        report
-            .problems
-            .push("the new generation has no documents".into());
-    }
-    if let Some(min) = rules.min_docs
-        && documents < min
-    {
-        report.problems.push(format!(
-            "{documents} documents, fewer than --min-docs {min}"
-        ));
-    }
-    if let (Some(ratio), Some(old)) = (rules.min_ratio, live_documents)
-        && old > 0
-        && (documents as f64) < ratio * old as f64
-    {
-        report.problems.push(format!(
-            "{documents} documents, fewer than {:.0}% of the live generation's {old} (--min-ratio {ratio})",
-            ratio * 100.0
-        ));
-    }
-    for query in &rules.sample_queries {
-        let old_hits = match live {
-            Some(live) => hit_count(live, query)?,
-            None => 1,
-        };
-        let new_hits = hit_count(new, query)?;
-        report.queries.push((query.clone(), old_hits, new_hits));
-        if old_hits > 0 && new_hits == 0 {
-            report.problems.push(format!(
-                "sample query {query:?} found {old_hits} before and nothing now"
-            ));
-        }
-    }
-    Ok(report)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Document, DocumentWriter};
-
-    fn doc(id: &str, title: &str) -> Document {
-        Document {
-            id: id.into(),
-            url: format!("http://example.gov.cn/{id}.html"),
-            title: title.into(),
-            body: format!("{title}，关于政府信息公开工作的通知。"),
-            ..Default::default()
-        }
-    }
-
-    fn build(dir: &DataDir, source: &str, docs: Vec<Document>) -> u64 {
-        let analyzer = dir.analyzer().unwrap();
-        let handle = create(dir, analyzer, source).unwrap();
-        let n = handle.generation;
-        let mut writer = DocumentWriter::open(handle, 1).unwrap();
-        let count = docs.len() as u64;
-        let docs = docs.into_iter().map(|d| d.validate().unwrap()).collect();
-        writer.upsert_all(docs).unwrap();
-        writer.finish().unwrap();
-        mark_complete(dir, n, count).unwrap();
-        n
-    }
+    use crate::build::test_support::{build, doc};
 
     fn info(number: u64, state: GenerationState, live: bool, previous: bool) -> GenerationInfo {
         GenerationInfo {
@@ -737,39 +626,5 @@ mod tests {
         }
         assert_eq!(prune(&dir, 2).unwrap(), vec![1, 2]);
         assert_eq!(dir.generations().unwrap(), vec![3, 4]);
-    }
-
-    #[test]
-    fn validation_checks_counts_and_queries() {
-        let tmp = tempfile::tempdir().unwrap();
-        let dir = DataDir::new(tmp.path());
-        let old = build(
-            &dir,
-            "a",
-            (0..10).map(|i| doc(&i.to_string(), "预算公开")).collect(),
-        );
-        let small = build(
-            &dir,
-            "b",
-            (0..5).map(|i| doc(&i.to_string(), "预算公开")).collect(),
-        );
-        let analyzer = dir.analyzer().unwrap();
-        let old = Searcher::new(dir.open_generation(old, analyzer.clone()).unwrap()).unwrap();
-        let small = Searcher::new(dir.open_generation(small, analyzer).unwrap()).unwrap();
-        let rules = Validation {
-            min_docs: Some(3),
-            min_ratio: Some(0.9),
-            sample_queries: vec!["预算".into(), "不存在的词语".into()],
-        };
-        let report = validate(&small, Some(&old), &rules).unwrap();
-        assert!(!report.passed());
-        assert_eq!(report.problems.len(), 1, "{:?}", report.problems);
-        let ok = validate(&old, Some(&old), &rules).unwrap();
-        assert!(ok.passed(), "{:?}", ok.problems);
-        let strict = Validation {
-            min_docs: Some(11),
-            ..rules
-        };
-        assert!(!validate(&old, None, &strict).unwrap().passed());
     }
 }

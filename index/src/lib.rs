@@ -1,5 +1,7 @@
 //! gongkai's index: Chinese analysis, the schema, categories, writing and
-//! searching, and the data directory's index generations.
+//! searching, and the data directory's index generations, with their whole
+//! life cycle ([`build::Builder`]: begin or resume → write → validate →
+//! publish, and a failed write cleaned up).
 //!
 //! Data comes in as [`ValidDocument`]s (the `gongkai-document` type, from
 //! the crawler or JSON lines, validated by whoever feeds the writer) and goes
@@ -7,6 +9,7 @@
 //! never fetches or parses pages, and knows nothing of the crawler.
 
 pub mod analysis;
+pub mod build;
 pub mod category;
 pub mod classifier;
 pub mod doc_number;
@@ -28,4 +31,5 @@ pub mod snippet;
 
 pub use search::{SearchRequest, SearchResponse, Searcher, SnippetSource, Sort};
 pub mod generation;
+pub mod jsonl;
 pub mod segmentation_score;

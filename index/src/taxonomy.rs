@@ -23,7 +23,7 @@ use toml::Spanned;
 
 use crate::analysis::normalize;
 use crate::category::{CATEGORIES, KIND_NEWS};
-use crate::{Document, Error};
+use crate::{Document, Error, ValidDocument};
 use gongkai_document::{CategorySource, Kind};
 
 /// The shipped default taxonomy.
@@ -371,6 +371,27 @@ impl Taxonomy {
         if let Some(assignment) = self.assign(&hints) {
             assignment.apply_to(doc);
         }
+    }
+
+    /// Settles every crawled document ([`Taxonomy::settle_crawled`]) and
+    /// validates it, as the crawl path does before indexing; an invalid one
+    /// is left out with a warning. Returns the valid documents and how many
+    /// were left out.
+    pub fn settle_all_crawled(&self, docs: Vec<Document>) -> (Vec<ValidDocument>, usize) {
+        let mut valid = Vec::with_capacity(docs.len());
+        let mut skipped = 0;
+        for mut doc in docs {
+            self.settle_crawled(&mut doc);
+            let url = doc.url.clone();
+            match doc.validate() {
+                Ok(doc) => valid.push(doc),
+                Err(e) => {
+                    skipped += 1;
+                    tracing::warn!(%url, error = %e, "crawled document skipped");
+                }
+            }
+        }
+        (valid, skipped)
     }
 
     /// Settles a document not settled by [`crate::category::settle_given`]:

@@ -1,20 +1,20 @@
 //! `gongkai categories`: how the index's documents were sorted into the 20
 //! categories and news, what decided (`category_source`), the share the
 //! classifier decided and the least confident classifications, for staff
-//! to review. Also the classifier step of `gongkai index`.
+//! to review.
 
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 
-use gongkai_index::category::{CATEGORIES, KIND_NEWS};
-use gongkai_index::classifier::{CLASSIFIER_FILE, LOW_CONFIDENCE, TrainOptions, train_from_index};
+use gongkai_index::Searcher;
+use gongkai_index::category::{CATEGORIES, KIND_NEWS, UNCLASSIFIED, category_label};
+use gongkai_index::classifier::LOW_CONFIDENCE;
 use gongkai_index::document::CategorySource;
 use gongkai_index::taxonomy::{SOURCE_CLASSIFIER, STRUCTURAL_SOURCES};
-use gongkai_index::{DataDir, Document, DocumentWriter, IndexHandle, Searcher, ValidDocument};
 use serde::Serialize;
 
-/// Name given to documents nobody could place.
-pub const UNCLASSIFIED: &str = "未分类";
+use crate::cli::DataArgs;
+
 /// `category_source` shown for documents without one.
 pub const NO_SOURCE: &str = "none";
 
@@ -22,13 +22,22 @@ pub const NO_SOURCE: &str = "none";
 #[derive(Debug, clap::Args)]
 pub struct CategoriesArgs {
     #[command(flatten)]
-    pub data: super::DataArgs,
+    pub data: DataArgs,
     /// How many of the least confident classifications to list.
     #[arg(long, default_value_t = 20)]
     pub review: usize,
-    /// Output: `table` or `json`.
-    #[arg(long, default_value = "table")]
-    pub format: String,
+    /// Output.
+    #[arg(long, value_enum, default_value_t = CategoriesFormat::Table)]
+    pub format: CategoriesFormat,
+}
+
+/// Output format of `gongkai categories`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CategoriesFormat {
+    /// Tables for people.
+    Table,
+    /// The report as JSON.
+    Json,
 }
 
 /// One document for review.
@@ -60,12 +69,11 @@ pub struct CategoryReport {
 }
 
 pub fn run(args: CategoriesArgs) -> anyhow::Result<ExitCode> {
-    let searcher = super::open_searcher(&args.data.data)?;
+    let searcher = crate::cli::open_searcher(&args.data.data)?;
     let report = report(&searcher, args.review)?;
-    match args.format.as_str() {
-        "json" => println!("{}", serde_json::to_string_pretty(&report)?),
-        "table" => print_table(&report),
-        other => anyhow::bail!("unknown format {other:?} (table or json)"),
+    match args.format {
+        CategoriesFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+        CategoriesFormat::Table => print_table(&report),
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -122,15 +130,6 @@ pub fn report(searcher: &Searcher, review: usize) -> anyhow::Result<CategoryRepo
     })
 }
 
-/// A document's category for counting: one of the 20, 新闻 or 未分类.
-pub fn category_label(doc: &Document) -> &str {
-    match doc.category.as_deref() {
-        Some(c) => c,
-        None if doc.kind.as_deref() == Some(KIND_NEWS) => KIND_NEWS,
-        None => UNCLASSIFIED,
-    }
-}
-
 fn print_table(report: &CategoryReport) {
     println!("{} documents", report.total);
     println!();
@@ -175,60 +174,4 @@ fn print_table(report: &CategoryReport) {
             );
         }
     }
-}
-
-/// The classifier step of `gongkai index`: commits what is settled, trains
-/// on every structurally settled document in the index, saves the model
-/// beside the generation, and indexes `unsettled` with the classifier's
-/// category and confidence. With nothing to learn from they are indexed
-/// without a category, and a warning says so.
-pub fn classify_and_index(
-    dir: &DataDir,
-    handle: &IndexHandle,
-    writer: &mut DocumentWriter,
-    unsettled: Vec<ValidDocument>,
-) -> anyhow::Result<()> {
-    if unsettled.is_empty() {
-        return Ok(());
-    }
-    writer.commit()?;
-    let searcher = Searcher::new(handle.clone())?;
-    let analyzer = handle.analyzer.clone();
-    let Some(model) = train_from_index(&searcher, &analyzer, &TrainOptions::default())? else {
-        eprintln!(
-            "warning: {} documents have no category, column or URL that names one, and the index has no \
-             categorised documents to learn from: indexed without a category",
-            unsettled.len()
-        );
-        let unsettled = unsettled
-            .into_iter()
-            .map(|doc| doc.edit(|doc| doc.category = None).map(|(doc, ())| doc))
-            .collect::<Result<Vec<_>, _>>()?;
-        writer.upsert_all(unsettled)?;
-        return Ok(());
-    };
-    let path = dir.generation_path(handle.generation).join(CLASSIFIER_FILE);
-    model.save(&path)?;
-    let mut low = 0usize;
-    let count = unsettled.len();
-    let mut unsettled = unsettled
-        .into_iter()
-        .map(|doc| {
-            let (doc, prediction) = doc.edit(|doc| model.classify(&analyzer, doc))?;
-            if prediction.confidence < LOW_CONFIDENCE {
-                low += 1;
-            }
-            Ok(doc)
-        })
-        .collect::<Result<Vec<_>, gongkai_index::Error>>()?;
-    let learned: u32 = model.trained_on().iter().sum();
-    eprintln!(
-        "classified: {count} documents by text (learned from {learned}); {low} below confidence {LOW_CONFIDENCE:.2} \
-         (see `gongkai categories`)"
-    );
-    while !unsettled.is_empty() {
-        let rest = unsettled.split_off(unsettled.len().min(2_000));
-        writer.upsert_all(std::mem::replace(&mut unsettled, rest))?;
-    }
-    Ok(())
 }

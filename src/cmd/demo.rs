@@ -5,14 +5,19 @@
 //! crawls it with the real crawler into a data directory, and serves the
 //! search page over that index, printing the URL to open. If the crawl
 //! cannot run or finds nothing, the bundled documents (`src/demo/docs.jsonl`)
-//! are indexed directly instead, and the output says so.
+//! are indexed directly instead, and the output says so. The crawl and the
+//! indexing are the pipelines `gongkai crawl` and `gongkai index` run
+//! ([`crate::cli::crawl`], [`crate::cli::jsonl`]).
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use clap::Parser;
+use gongkai_crawler::CrawlConfig;
+
+use crate::cli::SitesArgs;
+use crate::cli::term::runtime;
 
 /// The bundled portal and documents, built into the binary.
 static DEMO: include_dir::Dir<'static> = include_dir::include_dir!("$CARGO_MANIFEST_DIR/src/demo");
@@ -65,11 +70,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     let site_dir = site.clone();
     std::thread::spawn(move || {
         let result = (|| -> anyhow::Result<()> {
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(1)
-                .enable_all()
-                .build()?;
-            runtime.block_on(async move {
+            runtime(1)?.block_on(async move {
                 let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
                 let _ = tx.send(Ok(listener.local_addr()?));
                 axum::serve(listener, crate::serve::portal::router(&site_dir)).await?;
@@ -99,7 +100,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
             "indexing the bundled documents directly from {} (no crawl)",
             docs.display()
         );
-        index_file(&docs, &data)?;
+        crate::cli::jsonl::index_files(&data, &[docs], 0)?;
     }
     println!("{} documents indexed", count_docs(&data));
 
@@ -107,8 +108,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     let mut config = crate::serve::Config::new(data.clone());
     config.site_title = "样例县政府信息公开搜索（演示）".to_string();
     let state = crate::serve::state(config)?;
-    let runtime = super::serve::runtime(0)?;
-    runtime.block_on(crate::serve::serve(state, args.listen, |addr| {
+    runtime(0)?.block_on(crate::serve::serve(state, args.listen, |addr| {
         println!("listening on http://{addr}");
         println!("open http://{addr}/ in a browser (Ctrl-C to stop)");
         use std::io::Write;
@@ -117,34 +117,20 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Runs `gongkai crawl URL --data DIR` in-process (parsed by clap, so it
-/// follows whatever flags the crawler command has).
+/// Crawls the sample portal into `data` and indexes it, as `gongkai crawl
+/// URL --data DIR --delay-ms 0 --concurrency 4` does.
 fn crawl(url: &str, data: &Path) -> anyhow::Result<()> {
-    let data = data.to_string_lossy().to_string();
-    let base = ["gongkai", "crawl", url, "--data", data.as_str()];
-    let fast: Vec<&str> = base
-        .iter()
-        .copied()
-        .chain(["--delay-ms", "0", "--concurrency", "4"])
-        .collect();
-    let cli = super::Cli::try_parse_from(&fast).or_else(|_| super::Cli::try_parse_from(base))?;
-    let super::Command::Crawl(args) = cli.command else {
-        anyhow::bail!("not a crawl command");
+    let mut cfg = CrawlConfig {
+        seeds: vec![url.to_string()],
+        delay: std::time::Duration::ZERO,
+        concurrency: 4,
+        ..Default::default()
     };
-    let code = super::crawl::run(args)?;
-    anyhow::ensure!(code == ExitCode::SUCCESS, "crawl exited with {code:?}");
-    Ok(())
-}
-
-fn index_file(file: &Path, data: &Path) -> anyhow::Result<()> {
-    let file = file.to_string_lossy().to_string();
-    let data = data.to_string_lossy().to_string();
-    let cli =
-        super::Cli::try_parse_from(["gongkai", "index", file.as_str(), "--data", data.as_str()])?;
-    let super::Command::Index(args) = cli.command else {
-        anyhow::bail!("not an index command");
-    };
-    super::index::run(args)?;
+    if let Some(rules) = SitesArgs::default().rules(data)? {
+        cfg.sites = rules;
+    }
+    let crawled = crate::cli::crawl::crawl_into_index(data, cfg, true, None)?;
+    anyhow::ensure!(!crawled.stopped, "the crawl was stopped");
     Ok(())
 }
 

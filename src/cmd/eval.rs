@@ -17,6 +17,17 @@ fn parse_measures(text: &str) -> Result<Measures, String> {
     eval::parse_measures(text).map(Measures)
 }
 
+/// Output format of `gongkai eval`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum EvalFormat {
+    /// A table for people.
+    Table,
+    /// The report as JSON.
+    Json,
+    /// trec_eval's `measure qid value` lines.
+    Trec,
+}
+
 /// Arguments of `gongkai eval`.
 #[derive(Debug, clap::Args)]
 pub struct EvalArgs {
@@ -30,8 +41,8 @@ pub struct EvalArgs {
     #[arg(long, default_value = "ndcg@10,map,mrr,recall@100,p@10", value_parser = parse_measures)]
     pub metrics: Measures,
     /// Output format: a table, JSON, or trec_eval's `measure qid value` lines.
-    #[arg(long, default_value = "table", value_parser = ["table", "json", "trec"])]
-    pub format: String,
+    #[arg(long, value_enum, default_value_t = EvalFormat::Table)]
+    pub format: EvalFormat,
     /// Also average over queries in the qrels that the run lacks, as 0 (trec_eval -c).
     #[arg(long, short = 'c')]
     pub complete: bool,
@@ -52,10 +63,10 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
     }
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    match args.format.as_str() {
-        "json" => writeln!(out, "{}", serde_json::to_string_pretty(&report.to_json())?)?,
-        "trec" => out.write_all(report.to_trec().as_bytes())?,
-        _ => out.write_all(report.to_table().as_bytes())?,
+    match args.format {
+        EvalFormat::Json => writeln!(out, "{}", serde_json::to_string_pretty(&report.to_json())?)?,
+        EvalFormat::Trec => out.write_all(report.to_trec().as_bytes())?,
+        EvalFormat::Table => out.write_all(report.to_table().as_bytes())?,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -4,18 +4,27 @@
 use std::io::Write;
 use std::process::ExitCode;
 
+use crate::cli::DataArgs;
+
 /// Arguments of `gongkai export`.
 #[derive(Debug, clap::Args)]
 pub struct ExportArgs {
     #[command(flatten)]
-    pub data: super::DataArgs,
+    pub data: DataArgs,
     /// Output format.
-    #[arg(long, default_value = "jsonl", value_parser = ["jsonl"])]
-    pub format: String,
+    #[arg(long, value_enum, default_value_t = ExportFormat::Jsonl)]
+    pub format: ExportFormat,
+}
+
+/// Output format of `gongkai export`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// One document as JSON per line, as `gongkai index` reads it.
+    Jsonl,
 }
 
 pub fn run(args: ExportArgs) -> anyhow::Result<ExitCode> {
-    let searcher = super::open_searcher(&args.data.data)?;
+    let searcher = crate::cli::open_searcher(&args.data.data)?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut write_error = None;

@@ -4,17 +4,18 @@
 //! a page was or was not indexed (as `analyze` does for text).
 
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use gongkai_crawler::extract::{self, Extracted, SiteRules};
+use gongkai_crawler::extract::{self, Extracted};
 use gongkai_crawler::fetch::{FetchConfig, Fetched, Fetcher, Validators};
 use gongkai_crawler::politeness::Politeness;
 use gongkai_crawler::url::Url;
 use serde::Serialize;
+
+use crate::cli::{DataArgs, SitesArgs};
 
 /// Output format of `gongkai extract`.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -36,11 +37,10 @@ pub struct ExtractArgs {
     /// as when the server names it only in its HTTP header.
     #[arg(long)]
     pub charset: Option<String>,
-    /// Per-site overrides; by default `DATA/sites.toml` when it exists.
-    #[arg(long)]
-    pub sites: Option<PathBuf>,
     #[command(flatten)]
-    pub data: super::DataArgs,
+    pub sites: SitesArgs,
+    #[command(flatten)]
+    pub data: DataArgs,
     #[arg(long, value_enum, default_value = "text")]
     pub format: ExtractFormat,
 }
@@ -136,14 +136,7 @@ pub fn run(args: ExtractArgs) -> anyhow::Result<ExitCode> {
             (d.text, d.encoding.name().to_string(), d.source)
         }
     };
-    let sites_path = args
-        .sites
-        .clone()
-        .or_else(|| Some(args.data.data.join("sites.toml")).filter(|p| p.exists()));
-    let rules = match &sites_path {
-        Some(p) => SiteRules::load(p)?,
-        None => SiteRules::default(),
-    };
+    let rules = args.sites.rules(&args.data.data)?.unwrap_or_default();
     let ex = extract::extract_with(&text, &url, rules.for_url(&url));
     let report = report(&ex, &url, charset, charset_from);
     let stdout = std::io::stdout();

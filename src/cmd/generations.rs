@@ -9,7 +9,7 @@ use gongkai_index::generation::{self, format_time};
 #[derive(Debug, clap::Args)]
 pub struct GenerationsArgs {
     #[command(flatten)]
-    pub data: super::DataArgs,
+    pub data: crate::cli::DataArgs,
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,

@@ -1,7 +1,7 @@
 //! Command-line interface: argument definitions and dispatch to one module per
-//! subcommand.
+//! subcommand. Command modules never import one another: what several of
+//! them share is in [`crate::cli`] or in the libraries.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -96,28 +96,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// Arguments naming the data directory, shared by most commands.
-#[derive(Debug, clap::Args)]
-pub struct DataArgs {
-    /// Data directory: index generations, crawl state, user dictionary.
-    #[arg(long, env = "GONGKAI_DATA", default_value = "gongkai-data")]
-    pub data: PathBuf,
-}
-
-/// Sets up `tracing` to stderr; `RUST_LOG` wins over `-v`.
-pub fn init_logging(verbose: u8) {
-    use tracing_subscriber::EnvFilter;
-    let default = match verbose {
-        0 => "warn",
-        1 => "info",
-        _ => "debug",
-    };
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
-}
+/// The shared data directory group and searcher, under the names `search`,
+/// `batch` and `serve` use.
+pub use crate::cli::{DataArgs, open_searcher};
 
 /// Filters shared by `search` and `batch`.
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -158,115 +139,4 @@ impl FilterArgs {
 pub fn parse_date_arg(text: &str) -> Result<time::Date, String> {
     gongkai_index::document::parse_date(text)
         .ok_or_else(|| format!("not a date: {text:?} (expected YYYY-MM-DD)"))
-}
-
-/// Opens the live generation of a data directory for searching.
-pub fn open_searcher(data: &std::path::Path) -> anyhow::Result<gongkai_index::Searcher> {
-    let dir = gongkai_index::DataDir::new(data);
-    // A live generation that cannot be opened: the previous good one answers.
-    let handle = gongkai_index::generation::open_serving(&dir, dir.analyzer()?, false)?;
-    Ok(gongkai_index::Searcher::new(handle)?)
-}
-
-/// Takes the data directory's lock for a writing `command`; says so when
-/// another command holds it, then waits for it.
-pub fn lock_data_dir(
-    dir: &gongkai_index::DataDir,
-    command: &str,
-) -> anyhow::Result<gongkai_index::DataLock> {
-    use anyhow::Context;
-    dir.lock(command, |holder| {
-        eprintln!(
-            "{}: another gongkai command is writing this data directory ({}); waiting for it to finish",
-            dir.root().display(),
-            if holder.is_empty() { "pid unknown" } else { holder }
-        );
-    })
-    .with_context(|| format!("cannot lock the data directory {}", dir.root().display()))
-}
-
-/// Whether an error is, somewhere in its chain, a full disk (`ENOSPC`).
-pub fn is_disk_full(e: &anyhow::Error) -> bool {
-    e.chain().any(gongkai_index::chain_is_disk_full)
-}
-
-/// Writes into the live generation (creating a first one if there is
-/// none), then commits and waits for merges. Hold the data directory's lock.
-///
-/// When anything fails, what this run wrote goes: the segments it never
-/// committed, or the whole generation when it created it, so that the disk
-/// is not left full of orphans and the live generation serves as before.
-/// A full disk is said in so many words.
-pub fn write_live(
-    dir: &gongkai_index::DataDir,
-    threads: usize,
-    f: impl FnOnce(
-        &gongkai_index::IndexHandle,
-        &mut gongkai_index::DocumentWriter,
-    ) -> anyhow::Result<()>,
-) -> anyhow::Result<gongkai_index::WriteStats> {
-    let (handle, created) = dir
-        .open_or_create_current_flagged(dir.analyzer()?)
-        .map_err(|e| disk_full_said(anyhow::Error::new(e)))?;
-    let snapshot = dir.snapshot(&handle)?;
-    let result = (|| -> anyhow::Result<gongkai_index::WriteStats> {
-        let mut writer = gongkai_index::DocumentWriter::open(handle.clone(), threads)?;
-        f(&handle, &mut writer)?;
-        Ok(writer.finish()?)
-        // The writer is dropped here, its threads joined: nothing writes any more.
-    })();
-    let error = match result {
-        Ok(stats) => return Ok(stats),
-        Err(e) => e,
-    };
-    let n = handle.generation;
-    // A failed indexing thread surfaces as "index writer was killed", its
-    // ENOSPC lost: ask the disk itself while it is still full.
-    let full = is_disk_full(&error) || disk_is_full(&dir.generation_path(n));
-    let cleanup = if created {
-        dir.remove_generation(n).map(|()| {
-            format!("generation {n}, created by this run, was removed; there is still no index")
-        })
-    } else {
-        dir.discard_since(&handle, &snapshot).map(|d| {
-            format!(
-                "removed the {} files ({} bytes) this run wrote and never committed; \
-                 generation {n} serves as its last commit left it",
-                d.files, d.bytes
-            )
-        })
-    };
-    let note = match cleanup {
-        Ok(note) => note,
-        Err(e) => format!("could not remove what this run wrote: {e}"),
-    };
-    tracing::warn!("{note}");
-    let error = error.context(note);
-    Err(if full {
-        error.context("disk full")
-    } else {
-        error
-    })
-}
-
-/// Whether 1 MiB more can be written (and synced) in `dir`: false with
-/// `ENOSPC` when the disk is full.
-fn disk_is_full(dir: &std::path::Path) -> bool {
-    use std::io::Write;
-    let probe = dir.join(".space-probe");
-    let result = std::fs::File::create(&probe).and_then(|mut file| {
-        file.write_all(&vec![0u8; 1 << 20])?;
-        file.sync_all()
-    });
-    let _ = std::fs::remove_file(&probe);
-    result.is_err_and(|e| gongkai_index::is_disk_full_io(&e))
-}
-
-/// Puts "disk full" in front of an error that is one.
-pub fn disk_full_said(e: anyhow::Error) -> anyhow::Error {
-    if is_disk_full(&e) {
-        e.context("disk full")
-    } else {
-        e
-    }
 }

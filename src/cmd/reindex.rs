@@ -9,25 +9,30 @@
 //! documents are matched by identity ([`gongkai_migration`]) and old
 //! URLs become aliases of the new documents; (5) the generation is written,
 //! marked complete, validated against the live one, published atomically
-//! and old generations pruned. `serve` keeps answering from the live
-//! generation until the rename of `CURRENT`.
+//! and old generations pruned, by the index's generation builder
+//! ([`gongkai_index::build`], driven through [`crate::cli::write`] as
+//! `rebuild` drives it). `serve` keeps answering from the live generation
+//! until the rename of `CURRENT`.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::atomic::Ordering;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::Context;
 use gongkai_crawler::url::Url;
-use gongkai_crawler::{CrawlConfig, Crawler, Progress};
+use gongkai_crawler::{CrawlConfig, Crawler};
+use gongkai_index::build::Builder;
 use gongkai_index::generation;
+use gongkai_index::store::write_atomic;
 use gongkai_index::taxonomy::Taxonomy;
 use gongkai_index::{DataDir, Document, Searcher};
 use gongkai_migration as migration;
-use indicatif::{ProgressBar, ProgressStyle};
 
-use super::rebuild::{SwapArgs, validate_and_swap, write_generation};
+use crate::cli::crawl::run_crawl;
+use crate::cli::term::{progress_bar, runtime};
+use crate::cli::write::{said, validate_and_publish, write_generation};
+use crate::cli::{CrawlSettings, DataArgs, SwapArgs};
 
 /// Folder of the reindex crawl state, inside the data directory.
 const REINDEX_DIR: &str = "reindex";
@@ -41,24 +46,14 @@ pub struct ReindexArgs {
     #[arg(required = true)]
     pub urls: Vec<String>,
     #[command(flatten)]
-    pub data: super::DataArgs,
+    pub data: DataArgs,
     /// Write the migration report (CSV, nginx map, report.json) into this folder.
     #[arg(long)]
     pub report: Option<PathBuf>,
     #[command(flatten)]
     pub swap: SwapArgs,
-    /// Connections per host.
-    #[arg(long, default_value_t = 2)]
-    pub concurrency: usize,
-    /// Milliseconds between two requests to one host (robots.txt Crawl-delay wins if larger).
-    #[arg(long, default_value_t = 500)]
-    pub delay_ms: u64,
-    /// Most pages fetched by this invocation (the rest is crawled by the next `reindex`).
-    #[arg(long)]
-    pub max_pages: Option<u64>,
-    /// Do not fetch attachments.
-    #[arg(long)]
-    pub no_attachments: bool,
+    #[command(flatten)]
+    pub crawl: CrawlSettings,
     /// Where old paths are probed for redirects [default: the first URL's origin].
     #[arg(long)]
     pub redirect_origin: Option<String>,
@@ -75,7 +70,7 @@ pub fn run(args: ReindexArgs) -> anyhow::Result<ExitCode> {
     let seeds = migration::check_urls(&args.urls)?;
     let dir = DataDir::new(&args.data.data);
     let rules = args.swap.validation(0.9)?;
-    let _lock = super::lock_data_dir(&dir, "reindex")?;
+    let _lock = crate::cli::lock_data_dir(&dir, "reindex")?;
     let analyzer = dir
         .analyzer()
         .context("loading the analyzer (user-dict.txt)")?;
@@ -100,10 +95,10 @@ pub fn run(args: ReindexArgs) -> anyhow::Result<ExitCode> {
         .ok()
         .and_then(|t| t.trim().parse::<u64>().ok());
     let resume = generation::resumable(&dir, &source)?.filter(|n| Some(*n) == recorded);
-    let n = match resume {
+    let builder = match resume {
         Some(n) => {
             eprintln!("resuming reindex into generation {n} (live: {live_number})");
-            n
+            Builder::resume(&dir, analyzer, n, args.threads)?
         }
         None => {
             if state_dir.exists() {
@@ -113,60 +108,40 @@ pub fn run(args: ReindexArgs) -> anyhow::Result<ExitCode> {
             }
             std::fs::create_dir_all(&state_dir)
                 .with_context(|| format!("creating {}", state_dir.display()))?;
-            let handle = generation::create(&dir, analyzer.clone(), &source)
-                .map_err(super::rebuild::disk_hint)
+            let builder = Builder::begin(&dir, analyzer, &source, args.threads)
+                .map_err(said)
                 .context("creating the new generation")?;
-            std::fs::write(
-                state_dir.join(GENERATION_FILE),
-                format!("{}\n", handle.generation),
+            let n = builder.generation();
+            write_atomic(
+                &state_dir.join(GENERATION_FILE),
+                format!("{n}\n").as_bytes(),
             )
             .with_context(|| format!("writing {}", state_dir.display()))?;
-            eprintln!(
-                "reindexing into generation {} beside live generation {live_number}",
-                handle.generation
-            );
-            handle.generation
+            eprintln!("reindexing into generation {n} beside live generation {live_number}");
+            builder
         }
     };
+    let n = builder.generation();
 
     // 2. The crawl.
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("starting the async runtime")?;
+    let runtime = runtime(0)?;
     let mut cfg = CrawlConfig {
         seeds: seeds.iter().map(|u| u.to_string()).collect(),
-        max_pages: args.max_pages,
-        concurrency: args.concurrency.clamp(1, 256),
-        delay: Duration::from_millis(args.delay_ms),
         ..Default::default()
     };
-    if args.no_attachments {
-        cfg.attachments = false;
-    }
+    args.crawl.apply(&mut cfg);
     let mut crawler = Crawler::open(&state_dir, cfg).context("opening the reindex crawl state")?;
-    let stop = crawler.stop_flag();
-    let bar = spinner();
-    let show = {
-        let bar = bar.clone();
-        move |p: &Progress| {
-            bar.set_message(format!(
+    let summary = run_crawl(
+        &runtime,
+        &mut crawler,
+        "stopping: the live generation keeps serving; run `gongkai reindex` again to resume",
+        |p| {
+            format!(
                 "generation {n}: {} pages · queue {} · documents {} · errors {}",
                 p.fetched, p.queued, p.documents, p.errors
-            ));
-        }
-    };
-    let summary = runtime.block_on(async {
-        let stop = stop.clone();
-        tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                eprintln!("stopping: the live generation keeps serving; run `gongkai reindex` again to resume");
-                stop.store(true, Ordering::Relaxed);
-            }
-        });
-        crawler.run(&show).await
-    });
-    bar.finish_and_clear();
+            )
+        },
+    );
     let summary = summary.map_err(|e| {
         anyhow::anyhow!("{e}").context(format!(
             "crawling {} failed; generation {n} is not live, run `gongkai reindex` again to resume",
@@ -194,8 +169,7 @@ pub fn run(args: ReindexArgs) -> anyhow::Result<ExitCode> {
         .context("reading crawled documents")?;
     if crawled.is_empty() {
         // Nothing worth resuming: the empty generation and its crawl state go.
-        let _ = generation::mark_failed(&dir, n, "the crawl found no documents");
-        let _ = std::fs::remove_dir_all(dir.generation_path(n));
+        let _ = builder.discard("the crawl found no documents");
         let _ = std::fs::remove_dir_all(&state_dir);
         anyhow::bail!(
             "the crawl of {} found no documents (wrong URL, or the site is unreachable: {} failed fetches); \
@@ -207,15 +181,8 @@ pub fn run(args: ReindexArgs) -> anyhow::Result<ExitCode> {
     let taxonomy = Taxonomy::for_data_dir(dir.root()).context("loading the taxonomy")?;
     // Invalid documents are left out before the comparison; the aliases the
     // migration adds keep the others valid (`write_generation` checks again).
-    let mut new_docs: Vec<Document> = Vec::with_capacity(crawled.len());
-    for mut doc in crawled {
-        taxonomy.settle_crawled(&mut doc);
-        let url = doc.url.clone();
-        match doc.validate() {
-            Ok(doc) => new_docs.push(doc.into()),
-            Err(e) => tracing::warn!(%url, error = %e, "crawled document skipped"),
-        }
-    }
+    let (valid, _) = taxonomy.settle_all_crawled(crawled);
+    let mut new_docs: Vec<Document> = valid.into_iter().map(Document::from).collect();
 
     // 3. What old URLs answer now.
     let mut old_docs = Vec::with_capacity(live.num_docs() as usize);
@@ -237,7 +204,7 @@ pub fn run(args: ReindexArgs) -> anyhow::Result<ExitCode> {
             .flat_map(|d| std::iter::once(d.url.clone()).chain(d.aliases.iter().cloned()))
             .filter(|u| !u.is_empty())
             .collect();
-        let bar = super::rebuild::progress(urls.len() as u64, "checking old URLs");
+        let bar = progress_bar(urls.len() as u64, "checking old URLs");
         let probes = runtime.block_on(migration::probe_all(urls, &origin, || bar.inc(1)));
         bar.finish_and_clear();
         probes?
@@ -257,34 +224,14 @@ pub fn run(args: ReindexArgs) -> anyhow::Result<ExitCode> {
     print_report_summary(&summary, args.report.as_deref());
 
     // 5. Write, validate, swap, prune.
-    let n = write_generation(
-        &dir,
-        analyzer.clone(),
-        &source,
-        Some(n),
-        new_docs,
-        args.threads,
-    )?;
-    let code = validate_and_swap(&dir, n, Some(&live), analyzer, &rules, &args.swap)?;
+    let finished = write_generation(builder, new_docs)?;
+    let code = validate_and_publish(finished, Some(&live), &rules, &args.swap)?;
     if code == ExitCode::SUCCESS && !args.swap.no_swap {
         // The crawl state belongs to a finished reindex now.
         let _ = std::fs::remove_file(state_dir.join(GENERATION_FILE));
     }
     eprintln!("reindex took {:.1}s", started.elapsed().as_secs_f64());
     Ok(code)
-}
-
-fn spinner() -> ProgressBar {
-    if !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new_spinner();
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} {elapsed_precise} {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-    );
-    bar.enable_steady_tick(Duration::from_millis(200));
-    bar
 }
 
 fn print_report_summary(s: &migration::Summary, folder: Option<&Path>) {

@@ -9,12 +9,12 @@ use gongkai_index::generation;
 #[derive(Debug, clap::Args)]
 pub struct RollbackArgs {
     #[command(flatten)]
-    pub data: super::DataArgs,
+    pub data: crate::cli::DataArgs,
 }
 
 pub fn run(args: RollbackArgs) -> anyhow::Result<ExitCode> {
     let dir = DataDir::new(&args.data.data);
-    let _lock = super::lock_data_dir(&dir, "rollback")?;
+    let _lock = crate::cli::lock_data_dir(&dir, "rollback")?;
     match generation::rollback(&dir) {
         Ok(done) => {
             tracing::info!(from = done.from, to = done.to, "rolled back");

@@ -72,7 +72,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let shutdown_timeout = config.shutdown_timeout;
     let state = crate::serve::state(config)
         .with_context(|| format!("cannot open the index in {}", args.data.data.display()))?;
-    let runtime = runtime(args.threads)?;
+    let runtime = crate::cli::term::runtime(args.threads)?;
     runtime.block_on(crate::serve::serve(state, args.listen, |addr| {
         println!("listening on http://{addr}");
         // Tests and scripts read this line; make sure it is out.
@@ -89,13 +89,4 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
 fn seconds(value: f64, low: f64, high: f64) -> Duration {
     let value = if value.is_nan() { low } else { value };
     Duration::from_secs_f64(value.clamp(low, high))
-}
-
-/// The tokio runtime of the server.
-pub fn runtime(threads: usize) -> anyhow::Result<tokio::runtime::Runtime> {
-    let mut builder = tokio::runtime::Builder::new_multi_thread();
-    if threads > 0 {
-        builder.worker_threads(threads);
-    }
-    Ok(builder.enable_all().build()?)
 }

@@ -5,11 +5,11 @@
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 
-use gongkai_index::category::{CATEGORIES, KIND_DISCLOSURE, KIND_NEWS};
+use gongkai_index::category::{CATEGORIES, KIND_DISCLOSURE, KIND_NEWS, UNCLASSIFIED};
 use gongkai_index::{Document, Searcher};
 use serde::Serialize;
 
-use super::categories::UNCLASSIFIED;
+use crate::cli::DataArgs;
 
 /// Publisher shown for documents that name none.
 pub const NO_PUBLISHER: &str = "（未注明）";
@@ -18,13 +18,24 @@ pub const NO_PUBLISHER: &str = "（未注明）";
 #[derive(Debug, clap::Args)]
 pub struct StatsArgs {
     #[command(flatten)]
-    pub data: super::DataArgs,
+    pub data: DataArgs,
     /// Only documents published in this year (by their publication date).
     #[arg(long)]
     pub year: Option<i32>,
-    /// Output: `table`, `csv` or `json`.
-    #[arg(long, default_value = "table")]
-    pub format: String,
+    /// Output.
+    #[arg(long, value_enum, default_value_t = StatsFormat::Table)]
+    pub format: StatsFormat,
+}
+
+/// Output format of `gongkai stats`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum StatsFormat {
+    /// Tables for people.
+    Table,
+    /// `section,name,count` rows.
+    Csv,
+    /// The figures as JSON.
+    Json,
 }
 
 /// The figures.
@@ -47,13 +58,12 @@ pub struct Stats {
 }
 
 pub fn run(args: StatsArgs) -> anyhow::Result<ExitCode> {
-    let searcher = super::open_searcher(&args.data.data)?;
+    let searcher = crate::cli::open_searcher(&args.data.data)?;
     let stats = compute(&searcher, args.year)?;
-    match args.format.as_str() {
-        "json" => println!("{}", serde_json::to_string_pretty(&stats)?),
-        "csv" => print!("{}", to_csv(&stats)?),
-        "table" => print_table(&stats),
-        other => anyhow::bail!("unknown format {other:?} (table, csv or json)"),
+    match args.format {
+        StatsFormat::Json => println!("{}", serde_json::to_string_pretty(&stats)?),
+        StatsFormat::Csv => print!("{}", to_csv(&stats)?),
+        StatsFormat::Table => print_table(&stats),
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -10,7 +10,7 @@ use gongkai_index::generation::{self, Health};
 #[derive(Debug, clap::Args)]
 pub struct VerifyArgs {
     #[command(flatten)]
-    pub data: super::DataArgs,
+    pub data: crate::cli::DataArgs,
     /// Only this generation (default: all of them).
     #[arg(long)]
     pub generation: Option<u64>,
