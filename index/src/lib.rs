@@ -25,8 +25,11 @@ pub use writer::{DocumentWriter, Upsert, WriteStats};
 pub mod query;
 pub mod search;
 pub mod snippet;
+pub mod suggest;
 
-pub use search::{SearchRequest, SearchResponse, Searcher, SnippetSource, Sort};
+pub use search::{Hit, SearchRequest, SearchResponse, Searcher, SnippetSource, Sort};
+pub use snippet::Snippet;
+pub use suggest::{Suggestion, SuggestionKind};
 pub mod generation;
 pub mod migration;
 pub mod segmentation_score;

@@ -5,12 +5,13 @@ use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
 use gongkai_index::category::{CATEGORIES, KIND_NEWS};
 use gongkai_index::{SearchRequest, SearchResponse, Sort};
 use serde::{Deserialize, Serialize};
 
 use super::error::ApiError;
+use super::json::SearchJson;
 use super::{AppState, DEFAULT_PAGE_SIZE, MAX_DEPTH, MAX_PAGE_SIZE, MAX_QUERY_BYTES};
 
 /// Query string of `/api/search` and `/`.
@@ -185,14 +186,16 @@ pub async fn run_search(
         .await
 }
 
-/// `GET /api/search`: the same JSON as `gongkai search --format json`.
+/// `GET /api/search`: the same JSON as `gongkai search --format json`
+/// ([`SearchJson`]).
 pub async fn search(
     State(state): State<AppState>,
     params: Result<Query<SearchParams>, QueryRejection>,
-) -> Result<Json<SearchResponse>, ApiError> {
+) -> Result<Response, ApiError> {
     let Query(params) = params?;
     let checked = params.check()?;
-    Ok(Json(run_search(&state, checked.request).await?))
+    let response = run_search(&state, checked.request).await?;
+    Ok(Json(SearchJson::new(&response)).into_response())
 }
 
 /// `GET /api/doc/{id}`: every stored field, aliases included.
@@ -278,7 +281,7 @@ pub async fn suggest(
         )));
     }
     let suggestions = state
-        .blocking(move |loaded, _| super::suggest::suggest(&loaded, &q, size))
+        .blocking(move |loaded, _| Ok(loaded.searcher.suggest(&q, size)?))
         .await?;
     Ok(Json(serde_json::json!({ "suggestions": suggestions })))
 }

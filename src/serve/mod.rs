@@ -7,6 +7,9 @@
 //! reader's own reload policy. Requests clone the `Arc` and never wait for a
 //! reload.
 //!
+//! The index answers with structure (hits with text and highlight ranges,
+//! suggestions); [`json`] and [`page`] each render it their own way.
+//!
 //! Under load and abuse: index work goes through [`admission`] (bounded
 //! slots and queue, cheap 503s beyond), connections through [`listener`]
 //! (header/idle timeout, connection limit, shutdown deadline), and every
@@ -16,11 +19,11 @@
 pub mod admission;
 pub mod api;
 pub mod error;
+pub mod json;
 pub mod listener;
 pub mod metrics;
 pub mod page;
 pub mod portal;
-pub mod suggest;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -94,27 +97,18 @@ impl Config {
 
 /// One loaded index generation.
 pub struct Loaded {
-    /// Searches it.
+    /// Searches it (and suggests from it).
     pub searcher: Searcher,
     /// Its generation number.
     pub generation: u64,
-    /// A reader of the term dictionaries (for completions).
-    pub terms: tantivy::IndexReader,
 }
 
 impl Loaded {
     /// Loads an opened generation.
     pub fn new(handle: gongkai_index::IndexHandle) -> anyhow::Result<Loaded> {
-        let generation = handle.generation;
-        let terms = handle
-            .index
-            .reader_builder()
-            .reload_policy(tantivy::ReloadPolicy::OnCommitWithDelay)
-            .try_into()?;
         Ok(Loaded {
+            generation: handle.generation,
             searcher: Searcher::new(handle)?,
-            generation,
-            terms,
         })
     }
 }
