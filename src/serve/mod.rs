@@ -1,11 +1,11 @@
 //! The HTTP service: JSON API and the citizen's search page, over axum.
 //!
-//! The live index sits behind [`Live`]: a lock around an `Arc` of the loaded
+//! The live index sits behind [`Live`]: an [`ArcSwap`] of the loaded
 //! generation. A background task re-reads `DATA/CURRENT` every second and
 //! swaps in the new generation when it changes; commits inside the same
 //! generation (`gongkai index` upserting) are picked up by the tantivy
-//! reader's own reload policy. Requests clone the `Arc` and never wait for a
-//! reload.
+//! reader's own reload policy. Requests take the current `Arc` without a
+//! lock and never wait for a reload.
 //!
 //! The index answers with structure (hits with text and highlight ranges,
 //! suggestions); [`json`] and [`page`] each render it their own way.
@@ -27,9 +27,10 @@ pub mod portal;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use std::time::Duration;
 
+use arc_swap::ArcSwap;
 use axum::Router;
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::routing::get;
@@ -113,25 +114,18 @@ impl Loaded {
     }
 }
 
-/// The live generation, swappable.
+/// The live generation, swappable without a lock.
 #[derive(Clone)]
-pub struct Live(Arc<RwLock<Arc<Loaded>>>);
+pub struct Live(Arc<ArcSwap<Loaded>>);
 
 impl Live {
     /// The generation to use for one request.
     pub fn get(&self) -> Arc<Loaded> {
-        match self.0.read() {
-            Ok(guard) => guard.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
-        }
+        self.0.load_full()
     }
 
     fn set(&self, loaded: Loaded) {
-        let new = Arc::new(loaded);
-        match self.0.write() {
-            Ok(mut guard) => *guard = new,
-            Err(poisoned) => *poisoned.into_inner() = new,
-        }
+        self.0.store(Arc::new(loaded));
     }
 }
 
@@ -194,7 +188,7 @@ pub fn load(data: &std::path::Path) -> anyhow::Result<Loaded> {
 pub fn state(config: Config) -> anyhow::Result<AppState> {
     let loaded = load(&config.data)?;
     Ok(AppState {
-        live: Live(Arc::new(RwLock::new(Arc::new(loaded)))),
+        live: Live(Arc::new(ArcSwap::from_pointee(loaded))),
         metrics: Arc::new(metrics::Metrics::default()),
         admission: Arc::new(admission::Admission::new(
             config.search_slots,
