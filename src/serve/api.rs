@@ -319,31 +319,11 @@ pub async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
     }))
 }
 
-/// `GET /metrics`: Prometheus text.
+/// `GET /metrics`: Prometheus text (see [`super::metrics`]).
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    let loaded = state.live.get();
-    let mut body = state
-        .metrics
-        .render(loaded.generation, loaded.searcher.num_docs());
-    let admission = &state.admission;
-    body.push_str(&format!(
-        "# HELP gongkai_searches_running Searches running now.\n# TYPE gongkai_searches_running gauge\n\
-         gongkai_searches_running {}\n\
-         # HELP gongkai_searches_queued Searches waiting for a slot now.\n# TYPE gongkai_searches_queued gauge\n\
-         gongkai_searches_queued {}\n\
-         # HELP gongkai_searches_rejected_total Searches refused (503) because the queue was full.\n\
-         # TYPE gongkai_searches_rejected_total counter\n\
-         gongkai_searches_rejected_total {}\n",
-        admission.running(),
-        admission.waiting(),
-        admission.rejected()
-    ));
     (
-        [(
-            header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )],
-        body,
+        [(header::CONTENT_TYPE, super::metrics::CONTENT_TYPE)],
+        state.metrics.render(),
     )
 }
 

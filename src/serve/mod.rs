@@ -186,14 +186,15 @@ pub fn load(data: &std::path::Path) -> anyhow::Result<Loaded> {
 
 /// Builds the state from a configuration (opens the index).
 pub fn state(config: Config) -> anyhow::Result<AppState> {
-    let loaded = load(&config.data)?;
+    let live = Live(Arc::new(ArcSwap::from_pointee(load(&config.data)?)));
+    let admission = Arc::new(admission::Admission::new(
+        config.search_slots,
+        config.search_queue,
+    ));
     Ok(AppState {
-        live: Live(Arc::new(ArcSwap::from_pointee(loaded))),
-        metrics: Arc::new(metrics::Metrics::default()),
-        admission: Arc::new(admission::Admission::new(
-            config.search_slots,
-            config.search_queue,
-        )),
+        metrics: Arc::new(metrics::Metrics::new(live.clone(), admission.clone())),
+        live,
+        admission,
         config: Arc::new(config),
     })
 }
@@ -331,10 +332,7 @@ pub fn spawn_reloader(state: AppState) -> tokio::task::JoinHandle<()> {
                         "index generation swapped in"
                     );
                     state.live.set(loaded);
-                    state
-                        .metrics
-                        .reloads
-                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    state.metrics.reloaded();
                 }
                 Ok(Ok(None)) => {}
                 Ok(Err(e)) => {
