@@ -7,6 +7,15 @@ use std::process::ExitCode;
 
 use gongkai_index::{SearchResponse, Snippet, SnippetSource, Sort};
 
+/// `--format` of `gongkai search`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// A table for reading.
+    Table,
+    /// The JSON of `/api/search`.
+    Json,
+}
+
 /// Arguments of `gongkai search`.
 #[derive(Debug, clap::Args)]
 pub struct SearchArgs {
@@ -26,8 +35,8 @@ pub struct SearchArgs {
     #[arg(long, default_value_t = 0)]
     pub offset: usize,
     /// Output format.
-    #[arg(long, default_value = "table", value_parser = ["table", "json"])]
-    pub format: String,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
 }
 
 pub fn run(args: SearchArgs) -> anyhow::Result<ExitCode> {
@@ -40,7 +49,7 @@ pub fn run(args: SearchArgs) -> anyhow::Result<ExitCode> {
     let response = searcher.search(&request)?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    if args.format == "json" {
+    if args.format == Format::Json {
         serde_json::to_writer(&mut out, &crate::serve::json::SearchJson::new(&response))?;
         writeln!(out)?;
     } else {
