@@ -3,8 +3,10 @@
 //!
 //! Data comes in as [`ValidDocument`]s (the `gongkai-document` type, from
 //! the crawler or JSON lines, validated by whoever feeds the writer) and goes
-//! out as [`search::SearchResponse`]s; one [`Analyzer`] serves both ways. It
-//! never fetches or parses pages, and knows nothing of the crawler.
+//! out as [`search::SearchResponse`]s (hits with text and highlight ranges,
+//! never markup) and [`suggest::Suggestion`]s; one [`Analyzer`] serves both
+//! ways. It never fetches or parses pages, and knows nothing of the crawler
+//! or of how answers are shown.
 
 pub mod analysis;
 pub mod category;

@@ -1,4 +1,7 @@
 //! Searching: filters, one-pass collection of hits and facets, snippets.
+//! Answers are structure: a [`Hit`] is the stored document with its score
+//! and [`Snippet`]s (text and highlight ranges); rendering them (HTML,
+//! terminal, files) is the front ends' job, never this module's.
 //!
 //! [`SearchCollector`] is the extension point (as tantivy intends): in one
 //! pass over the matching documents it counts the category facet for the
