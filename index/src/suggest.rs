@@ -14,8 +14,8 @@ use crate::search::{SearchRequest, Searcher};
 /// Terms looked at per segment before giving up (bounds the work).
 const MAX_SCAN: usize = 5_000;
 
-/// Words the title query keeps at most (the parser keeps no more clauses).
-const MAX_TITLE_WORDS: usize = 32;
+/// Words the title query keeps at most: as many as the parser keeps clauses.
+const MAX_TITLE_WORDS: usize = crate::query::MAX_CLAUSES;
 
 /// One suggestion.
 #[derive(Debug, Clone, Serialize, PartialEq)]
