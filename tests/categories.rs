@@ -431,7 +431,7 @@ fn index_classifies_documents_without_a_category_and_reports_them() {
         response
             .hits
             .iter()
-            .all(|h| h.category.as_deref() == Some("工程招标"))
+            .all(|h| h.document.category.as_deref() == Some("工程招标"))
     );
     let news = searcher
         .search(&SearchRequest {
@@ -442,7 +442,7 @@ fn index_classifies_documents_without_a_category_and_reports_them() {
         })
         .expect("search news");
     assert!(news.total > 0);
-    assert!(news.hits.iter().all(|h| h.category.is_none()));
+    assert!(news.hits.iter().all(|h| h.document.category.is_none()));
 }
 
 #[test]

@@ -148,7 +148,11 @@ fn crawl_and_check(style: &str) {
             })
             .expect("search");
         let expected = format!("{}{}", portal.base, url);
-        if response.hits.first().is_some_and(|h| h.url == expected) {
+        if response
+            .hits
+            .first()
+            .is_some_and(|h| h.document.url == expected)
+        {
             found += 1;
         } else {
             eprintln!("{style}: {phrase} did not find {expected}");
@@ -163,7 +167,7 @@ fn crawl_and_check(style: &str) {
             })
             .expect("search");
         assert_eq!(
-            response.hits.first().map(|h| h.url.as_str()),
+            response.hits.first().map(|h| h.document.url.as_str()),
             Some(format!("{}{article}", portal.base).as_str()),
             "{style}: the code in {file} finds its article"
         );

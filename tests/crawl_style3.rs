@@ -179,7 +179,11 @@ fn style3_portal_crawled_indexed_and_searchable() {
                 })
                 .expect("search");
             let expected = format!("{}{}", portal.base, t.url);
-            if response.hits.first().is_some_and(|h| h.url == expected) {
+            if response
+                .hits
+                .first()
+                .is_some_and(|h| h.document.url == expected)
+            {
                 found += 1;
             } else if lost.len() < 4 {
                 lost.push(format!("{} ({}) in {}", a.phrase, a.url, t.url));

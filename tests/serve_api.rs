@@ -62,6 +62,29 @@ fn search_api_matches_cli_json_and_facets_ignore_the_category_filter() {
         attached["hits"][0]["snippet_source"], "attachment",
         "{attached}"
     );
+    let snippet = attached["hits"][0]["snippet"].as_str().unwrap_or("");
+    assert!(snippet.contains("<em>YLXM-PAGE-7</em>"), "{snippet}");
+    assert!(snippet.contains("&lt;b&gt;明细&lt;/b&gt;"), "{snippet}");
+    // `title_html` and `snippet` are HTML: the document's own markup is
+    // escaped there (the index hands back text; the API escapes it).
+    let (_, hostile) = server.json(&format!("/api/search?q={}", enc("预算恶意标题")));
+    let hit = &hostile["hits"][0];
+    assert_eq!(hit["id"], "hostile-1", "{hostile}");
+    assert_eq!(
+        hit["title"].as_str(),
+        Some("<script>alert(1)</script>预算恶意标题")
+    );
+    let title_html = hit["title_html"].as_str().unwrap_or("");
+    assert!(
+        title_html.starts_with("&lt;script&gt;alert(1)&lt;/script&gt;")
+            && title_html.contains("<em>"),
+        "{title_html}"
+    );
+    let snippet = hit["snippet"].as_str().unwrap_or("");
+    assert!(
+        !snippet.contains("<img") && !snippet.contains("<script") && snippet.contains("<em>"),
+        "{snippet}"
+    );
     let categories = api["facets"]["category"]
         .as_object()
         .expect("category facet");

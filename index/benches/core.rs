@@ -312,7 +312,7 @@ fn main() {
         ) {
             generator.set_max_num_chars(360);
             for hit in &r.hits {
-                if let Ok(Some(doc)) = searcher.get(&hit.id) {
+                if let Ok(Some(doc)) = searcher.get(&hit.document.id) {
                     let snippet = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                         generator.snippet(&doc.body)
                     }));

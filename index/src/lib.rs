@@ -5,8 +5,10 @@
 //!
 //! Data comes in as [`ValidDocument`]s (the `gongkai-document` type, from
 //! the crawler or JSON lines, validated by whoever feeds the writer) and goes
-//! out as [`search::SearchResponse`]s; one [`Analyzer`] serves both ways. It
-//! never fetches or parses pages, and knows nothing of the crawler.
+//! out as [`search::SearchResponse`]s (hits with text and highlight ranges,
+//! never markup) and [`suggest::Suggestion`]s; one [`Analyzer`] serves both
+//! ways. It never fetches or parses pages, and knows nothing of the crawler
+//! or of how answers are shown.
 
 pub mod analysis;
 pub mod build;
@@ -28,8 +30,11 @@ pub use writer::{DocumentWriter, Upsert, WriteStats};
 pub mod query;
 pub mod search;
 pub mod snippet;
+pub mod suggest;
 
-pub use search::{SearchRequest, SearchResponse, Searcher, SnippetSource, Sort};
+pub use search::{Hit, SearchRequest, SearchResponse, Searcher, SnippetSource, Sort};
+pub use snippet::Snippet;
+pub use suggest::{Suggestion, SuggestionKind};
 pub mod generation;
 pub mod jsonl;
 pub mod segmentation_score;

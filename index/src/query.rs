@@ -21,7 +21,7 @@ use crate::schema::Fields;
 /// Longest query accepted, in bytes.
 pub const MAX_QUERY_BYTES: usize = 1024;
 /// Most clauses in one query.
-const MAX_CLAUSES: usize = 32;
+pub(crate) const MAX_CLAUSES: usize = 32;
 /// Boost of an exact 文号/索引号 key match over any text match.
 const KEY_BOOST: f32 = 1000.0;
 

@@ -1,4 +1,7 @@
 //! Searching: filters, one-pass collection of hits and facets, snippets.
+//! Answers are structure: a [`Hit`] is the stored document with its score
+//! and [`Snippet`]s (text and highlight ranges); rendering them (HTML,
+//! terminal, files) is the front ends' job, never this module's.
 //!
 //! [`SearchCollector`] is the extension point (as tantivy intends): in one
 //! pass over the matching documents it counts the category facet for the
@@ -28,7 +31,7 @@ use crate::Error;
 use crate::category::{CATEGORIES, KIND_NEWS};
 use crate::document::Document;
 use crate::query::{QueryBuilder, parse};
-use crate::snippet::Highlighter;
+use crate::snippet::{Highlighter, Snippet};
 use crate::store::IndexHandle;
 
 /// Most results one request may page through (offset + limit).
@@ -94,37 +97,23 @@ pub struct SearchRequest {
     pub cancel: Option<Arc<AtomicBool>>,
 }
 
-/// One hit.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// One hit: the stored document, its score, and the title and an extract
+/// with the query's matches marked. Text, not markup: each front end
+/// renders the [`Snippet`]s its own way.
+#[derive(Debug, Clone)]
 pub struct Hit {
-    /// Document id.
-    pub id: String,
-    /// URL.
-    pub url: String,
-    /// Title (plain text).
-    pub title: String,
-    /// Title, HTML-escaped with matches in `<em>`.
-    pub title_html: String,
-    /// Body extract, HTML-escaped with matches in `<em>`; from the text of
-    /// an attachment when only that matched (see `snippet_source`).
-    pub snippet: String,
-    /// Where the snippet comes from.
-    #[serde(default)]
-    pub snippet_source: SnippetSource,
-    /// Category, or null.
-    pub category: Option<String>,
-    /// `信息公开` or `新闻`.
-    pub kind: Option<crate::document::Kind>,
-    /// `YYYY-MM-DD`.
-    pub published: Option<String>,
-    /// 发布机构.
-    pub publisher: String,
-    /// 文号.
-    pub doc_number: String,
-    /// 索引号.
-    pub index_number: String,
+    /// The document as stored, without `body` and `attachment_text` (the
+    /// snippet is cut from them; `/api/doc` and `export` give them whole).
+    pub document: Document,
     /// Relevance score.
     pub score: f32,
+    /// The whole title, matches marked.
+    pub title: Snippet,
+    /// An extract of the body, matches marked; from the text of an
+    /// attachment when only that matched (see `snippet_source`).
+    pub snippet: Snippet,
+    /// Where the snippet comes from.
+    pub snippet_source: SnippetSource,
 }
 
 /// The text a hit's snippet was cut from.
@@ -184,14 +173,13 @@ pub struct Facets {
 }
 
 /// The answer to a [`SearchRequest`].
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct SearchResponse {
     /// Matching documents (after all filters).
     pub total: u64,
     /// Time taken inside the searcher, in milliseconds.
     pub took_ms: f64,
     /// Whether no document matched every word, so any word was accepted.
-    #[serde(default)]
     pub relaxed: bool,
     /// The page of hits.
     pub hits: Vec<Hit>,
@@ -222,6 +210,11 @@ impl Searcher {
         &self.handle
     }
 
+    /// The reader of the index's segments.
+    pub(crate) fn reader(&self) -> &IndexReader {
+        &self.reader
+    }
+
     /// Documents in the index.
     pub fn num_docs(&self) -> u64 {
         self.reader.searcher().num_docs()
@@ -243,7 +236,7 @@ impl Searcher {
     /// files fail their checksums, so the message says which file and what
     /// to do. Checking reads every file, but only after a read has already
     /// failed; other errors pass unchanged.
-    fn name_damage(&self, error: Error) -> Error {
+    pub(crate) fn name_damage(&self, error: Error) -> Error {
         if !matches!(error, Error::Tantivy(_) | Error::InvalidDocument(_)) {
             return error;
         }
@@ -462,10 +455,10 @@ impl Searcher {
 /// Bytes of an attachment's text searched for a snippet.
 const MAX_ATTACHMENT_SCAN: usize = 256 * 1024;
 
-fn make_hit(doc: Document, score: f32, highlighter: &Highlighter, snippets: bool) -> Hit {
+fn make_hit(mut doc: Document, score: f32, highlighter: &Highlighter, snippets: bool) -> Hit {
     let (snippet, snippet_source) = if !snippets {
         let first: String = doc.body.trim().chars().take(SNIPPET_CHARS).collect();
-        (crate::snippet::escape_html(&first), SnippetSource::Body)
+        (Snippet::plain(first), SnippetSource::Body)
     } else if let Some(body) = highlighter.snippet_if_found(&doc.body, SNIPPET_CHARS) {
         (body, SnippetSource::Body)
     } else if let Some(attached) = highlighter.snippet_if_found(
@@ -482,20 +475,15 @@ fn make_hit(doc: Document, score: f32, highlighter: &Highlighter, snippets: bool
             SnippetSource::Body,
         )
     };
+    // A page of hits need not hold every body (up to 4 MB each).
+    doc.body = String::new();
+    doc.attachment_text = String::new();
     Hit {
-        title_html: highlighter.highlight(&doc.title),
+        title: highlighter.highlight(&doc.title),
+        document: doc,
+        score,
         snippet,
         snippet_source,
-        id: doc.id,
-        url: doc.url,
-        title: doc.title,
-        category: doc.category,
-        kind: doc.kind,
-        published: doc.published,
-        publisher: doc.publisher,
-        doc_number: doc.doc_number,
-        index_number: doc.index_number,
-        score,
     }
 }
 

@@ -1,4 +1,5 @@
-//! Highlighting without re-segmenting: snippets and highlighted titles.
+//! Highlighting without re-segmenting: snippets and highlighted titles, as
+//! structure.
 //!
 //! tantivy's `SnippetGenerator` re-tokenizes every stored body with the
 //! field's analyzer (jieba: ≈ 0.35 ms per hit) and assumes token offsets only
@@ -8,6 +9,13 @@
 //! with one Aho-Corasick pass. Highlights therefore land on the original 繁體
 //! or 简体 characters whatever script the query used, and every offset is a
 //! character boundary of the original text.
+//!
+//! The answer is a [`Snippet`]: the original text and the byte ranges that
+//! matched, like tantivy's `Snippet`. This module never writes markup; each
+//! front end (the page, the JSON API, the terminal, batch files) renders a
+//! snippet its own way from [`Snippet::pieces`].
+
+use std::ops::Range;
 
 use aho_corasick::{AhoCorasick, MatchKind};
 
@@ -16,7 +24,62 @@ use crate::analysis::{Analyzer, Normalized, TermStream, normalize};
 /// Most matches considered when choosing a snippet window.
 const MAX_MATCHES: usize = 2000;
 
-/// Finds a query's words in text and marks them with `<em>`.
+/// Marks where text was cut.
+const CUT: &str = "…";
+
+/// Text with the query's matches marked: the original text (never escaped)
+/// and the byte ranges of it that matched.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Snippet {
+    /// The text as published; a body extract has `…` where it was cut.
+    pub text: String,
+    /// Byte ranges of `text` that matched the query: in order, never
+    /// overlapping, never empty, on character boundaries.
+    pub highlights: Vec<Range<usize>>,
+}
+
+impl Snippet {
+    /// Text with nothing marked.
+    pub fn plain(text: impl Into<String>) -> Self {
+        Snippet {
+            text: text.into(),
+            highlights: Vec::new(),
+        }
+    }
+
+    /// Whether there is no text.
+    pub fn is_empty(&self) -> bool {
+        self.text.is_empty()
+    }
+
+    /// The text in order as (piece, matched) pairs, no piece empty: what a
+    /// renderer walks to wrap the matches in its own marks.
+    pub fn pieces(&self) -> impl Iterator<Item = (&str, bool)> {
+        let mut pieces = Vec::with_capacity(self.highlights.len() * 2 + 1);
+        let mut pos = 0;
+        for range in &self.highlights {
+            let (Some(before), Some(marked)) = (
+                self.text.get(pos..range.start),
+                self.text.get(range.start..range.end),
+            ) else {
+                continue;
+            };
+            pieces.push((before, false));
+            pieces.push((marked, true));
+            pos = range.end;
+        }
+        pieces.push((self.text.get(pos..).unwrap_or(""), false));
+        pieces.into_iter().filter(|(piece, _)| !piece.is_empty())
+    }
+
+    /// The matched pieces, in order.
+    pub fn matched(&self) -> impl Iterator<Item = &str> {
+        self.pieces()
+            .filter_map(|(piece, matched)| matched.then_some(piece))
+    }
+}
+
+/// Finds a query's words in text.
 #[derive(Debug, Clone)]
 pub struct Highlighter {
     matcher: Option<AhoCorasick>,
@@ -78,34 +141,37 @@ impl Highlighter {
             .collect()
     }
 
-    /// The whole text, escaped, with every match marked.
-    pub fn highlight(&self, text: &str) -> String {
+    /// The whole text with every match marked.
+    pub fn highlight(&self, text: &str) -> Snippet {
         let matches = self.matches(text);
-        render(text, 0, text.len(), &matches)
+        Snippet {
+            text: text.to_string(),
+            highlights: ranges(&matches, 0..text.len(), 0),
+        }
     }
 
     /// A window of about `max_chars` characters around the densest cluster
-    /// of matches, escaped, matches marked, `…` where the text was cut.
-    pub fn snippet(&self, text: &str, max_chars: usize) -> String {
+    /// of matches, matches marked, `…` where the text was cut.
+    pub fn snippet(&self, text: &str, max_chars: usize) -> Snippet {
         let text = text.trim();
         window(text, self.matches(text), max_chars)
     }
 
     /// Like [`Highlighter::snippet`], but only if the query matches `text`.
-    pub fn snippet_if_found(&self, text: &str, max_chars: usize) -> Option<String> {
+    pub fn snippet_if_found(&self, text: &str, max_chars: usize) -> Option<Snippet> {
         let text = text.trim();
         let matches = self.matches(text);
         (!matches.is_empty()).then(|| window(text, matches, max_chars))
     }
 }
 
-/// The start of `text`, escaped, as a snippet with nothing marked.
-pub fn lead(text: &str, max_chars: usize) -> String {
+/// The start of `text` as a snippet with nothing marked (`…` where cut).
+pub fn lead(text: &str, max_chars: usize) -> Snippet {
     window(text.trim(), Vec::new(), max_chars)
 }
 
 /// The snippet of `text` around the densest cluster of `matches`.
-fn window(text: &str, matches: Vec<(usize, usize, usize)>, max_chars: usize) -> String {
+fn window(text: &str, matches: Vec<(usize, usize, usize)>, max_chars: usize) -> Snippet {
     let max_chars = max_chars.max(10);
     // Character index of every char boundary is needed only at match starts.
     let mut best = (0usize, 0usize); // (score, start byte)
@@ -144,57 +210,35 @@ fn window(text: &str, matches: Vec<(usize, usize, usize)>, max_chars: usize) -> 
         .char_indices()
         .nth(max_chars)
         .map_or(text.len(), |(i, _)| start + i);
-    let inside: Vec<_> = matches
-        .into_iter()
-        .filter(|&(s, e, _)| s >= start && e <= end)
-        .collect();
-    let mut out = String::new();
+    let mut out = String::with_capacity(end - start + 2 * CUT.len());
     if start > 0 {
-        out.push('…');
+        out.push_str(CUT);
     }
-    out.push_str(&render(text, start, end, &inside));
+    // Ranges shift from `text` to `out`.
+    let shift = out.len();
+    out.push_str(&text[start..end]);
     if end < text.len() {
-        out.push('…');
+        out.push_str(CUT);
     }
-    out
+    Snippet {
+        highlights: ranges(&matches, start..end, shift),
+        text: out,
+    }
 }
 
-/// Escapes `text[start..end]`, wrapping the given matches in `<em>`.
-fn render(text: &str, start: usize, end: usize, matches: &[(usize, usize, usize)]) -> String {
-    let mut out = String::with_capacity(end - start + matches.len() * 9);
-    let mut pos = start;
+/// The matches inside `within` that do not overlap an earlier one (two
+/// matches inside one NFKC expansion such as `㈱` can map to one character),
+/// moved so that `within.start` lands on `at`.
+fn ranges(matches: &[(usize, usize, usize)], within: Range<usize>, at: usize) -> Vec<Range<usize>> {
+    let mut out = Vec::with_capacity(matches.len());
+    let mut pos = within.start;
     for &(s, e, _) in matches {
-        if s < pos || e > end {
+        if s < pos || e > within.end {
             continue;
         }
-        escape_into(&text[pos..s], &mut out);
-        out.push_str("<em>");
-        escape_into(&text[s..e], &mut out);
-        out.push_str("</em>");
+        out.push(s - within.start + at..e - within.start + at);
         pos = e;
     }
-    escape_into(&text[pos..end], &mut out);
-    out
-}
-
-/// HTML-escapes `text` into `out`.
-pub fn escape_into(text: &str, out: &mut String) {
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-}
-
-/// HTML-escapes `text`.
-pub fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    escape_into(text, &mut out);
     out
 }
 
@@ -203,28 +247,42 @@ mod tests {
     use super::*;
     use crate::analysis::tests_support::analyzer;
 
+    /// The snippet with its matches in 【】, as the terminal shows it when piped.
+    fn marked(snippet: &Snippet) -> String {
+        snippet
+            .pieces()
+            .map(|(piece, matched)| {
+                if matched {
+                    format!("【{piece}】")
+                } else {
+                    piece.to_string()
+                }
+            })
+            .collect()
+    }
+
     #[test]
-    fn marks_matches_and_escapes_the_rest() {
+    fn marks_matches_and_keeps_the_rest_as_text() {
         let h = Highlighter::new(analyzer(), &["预算".to_string()]);
-        let out = h.highlight("<script>alert(1)</script>县财政预算");
-        assert_eq!(
-            out,
-            "&lt;script&gt;alert(1)&lt;/script&gt;县财政<em>预算</em>"
-        );
+        let text = "<script>alert(1)</script>县财政预算";
+        let out = h.highlight(text);
+        assert_eq!(out.text, text, "never escaped or changed");
+        assert_eq!(marked(&out), "<script>alert(1)</script>县财政【预算】");
+        assert_eq!(out.matched().collect::<Vec<_>>(), vec!["预算"]);
     }
 
     #[test]
     fn simplified_query_highlights_traditional_text() {
         let h = Highlighter::new(analyzer(), &["财政预算".to_string()]);
         let out = h.highlight("臺南市財政預算公開");
-        assert!(out.contains("<em>財政預算</em>"), "{out}");
+        assert!(marked(&out).contains("【財政預算】"), "{out:?}");
     }
 
     #[test]
     fn full_width_text_highlights_on_char_boundaries() {
         let h = Highlighter::new(analyzer(), &["abc".to_string()]);
         let out = h.highlight("前ＡＢＣ後");
-        assert_eq!(out, "前<em>ＡＢＣ</em>後");
+        assert_eq!(marked(&out), "前【ＡＢＣ】後");
     }
 
     #[test]
@@ -239,20 +297,38 @@ mod tests {
             &["常务会议".to_string(), "财政预算".to_string()],
         );
         let s = h.snippet(&text, 60);
-        assert!(s.starts_with('…') && s.ends_with('…'), "{s}");
+        assert!(s.text.starts_with('…') && s.text.ends_with('…'), "{s:?}");
+        let m = marked(&s);
         assert!(
-            s.contains("<em>常务会议</em>") && s.contains("<em>财政预算</em>"),
-            "{s}"
+            m.contains("【常务会议】") && m.contains("【财政预算】"),
+            "{m}"
         );
-        assert!(s.chars().filter(|c| !c.is_ascii()).count() <= 62);
+        assert!(s.text.chars().count() <= 62);
     }
 
     #[test]
     fn snippet_without_match_is_the_start() {
         let h = Highlighter::new(analyzer(), &["不存在的词".to_string()]);
-        assert_eq!(h.snippet("短文本", 50), "短文本");
+        assert_eq!(h.snippet("短文本", 50), Snippet::plain("短文本"));
         let empty = Highlighter::new(analyzer(), &[]);
-        assert_eq!(empty.snippet("a<b", 50), "a&lt;b");
+        assert_eq!(empty.snippet(" a<b ", 50), Snippet::plain("a<b"));
+        assert_eq!(
+            lead("一二三四五六七八九十甲乙", 10).text,
+            "一二三四五六七八九十…"
+        );
+    }
+
+    #[test]
+    fn pieces_skip_empty_text_and_bad_ranges() {
+        let s = Snippet {
+            text: "预算公开".into(),
+            highlights: vec![0..6, 6..12, 3..4, 9..30],
+        };
+        assert_eq!(
+            s.pieces().collect::<Vec<_>>(),
+            vec![("预算", true), ("公开", true)]
+        );
+        assert_eq!(Snippet::default().pieces().count(), 0);
     }
 
     #[test]
@@ -262,8 +338,11 @@ mod tests {
             &["a".to_string(), "㈱".to_string(), "財".to_string()],
         );
         for text in ["", "㈱㈱a", "ａ\u{301}財", "🙂a🙂", "ﬁ財ﬁ"] {
-            let _ = h.snippet(text, 5);
-            let _ = h.highlight(text);
+            for s in [h.snippet(text, 5), h.highlight(text)] {
+                let pieces: String = s.pieces().map(|(p, _)| p).collect();
+                assert_eq!(pieces, s.text);
+                assert!(s.highlights.windows(2).all(|w| w[0].end <= w[1].start));
+            }
         }
     }
 }

@@ -128,26 +128,16 @@ pub fn parse_fields(text: &str) -> Result<Vec<Field>, String> {
     Ok(fields)
 }
 
-/// Snippet HTML (`<em>` marks, escaped text) as plain text.
-pub fn html_to_text(html: &str) -> String {
-    html.replace("<em>", "")
-        .replace("</em>", "")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&amp;", "&")
-}
-
 fn value(field: Field, q: &QueryLine, total: u64, rank: usize, hit: &Hit) -> serde_json::Value {
     use serde_json::Value;
+    let doc = &hit.document;
     match field {
         Field::Qid => Value::from(q.qid.as_str()),
         Field::Line => Value::from(q.line),
         Field::Query => Value::from(q.query.as_str()),
         Field::Total => Value::from(total),
         Field::Rank => Value::from(rank),
-        Field::Id => Value::from(hit.id.as_str()),
+        Field::Id => Value::from(doc.id.as_str()),
         // Through the f32's shortest decimal form, so 62.018974 does not
         // come out as 62.01897430419922.
         Field::Score => Value::from(
@@ -156,15 +146,16 @@ fn value(field: Field, q: &QueryLine, total: u64, rank: usize, hit: &Hit) -> ser
                 .parse::<f64>()
                 .unwrap_or(f64::from(hit.score)),
         ),
-        Field::Title => Value::from(hit.title.as_str()),
-        Field::Url => Value::from(hit.url.as_str()),
-        Field::Category => hit.category.as_deref().map_or(Value::Null, Value::from),
-        Field::Kind => hit.kind.as_deref().map_or(Value::Null, Value::from),
-        Field::Published => hit.published.as_deref().map_or(Value::Null, Value::from),
-        Field::Publisher => Value::from(hit.publisher.as_str()),
-        Field::DocNumber => Value::from(hit.doc_number.as_str()),
-        Field::IndexNumber => Value::from(hit.index_number.as_str()),
-        Field::Snippet => Value::from(html_to_text(&hit.snippet)),
+        Field::Title => Value::from(doc.title.as_str()),
+        Field::Url => Value::from(doc.url.as_str()),
+        Field::Category => doc.category.as_deref().map_or(Value::Null, Value::from),
+        Field::Kind => doc.kind.as_deref().map_or(Value::Null, Value::from),
+        Field::Published => doc.published.as_deref().map_or(Value::Null, Value::from),
+        Field::Publisher => Value::from(doc.publisher.as_str()),
+        Field::DocNumber => Value::from(doc.doc_number.as_str()),
+        Field::IndexNumber => Value::from(doc.index_number.as_str()),
+        // Plain text: the matches are not marked in a batch file.
+        Field::Snippet => Value::from(hit.snippet.text.as_str()),
         Field::SnippetSource => match hit.snippet_source {
             SnippetSource::Body => Value::from("body"),
             SnippetSource::Attachment => Value::from("attachment"),
@@ -256,6 +247,7 @@ impl<W: Write> OutputWriter<W> {
             Inner::Plain(out) if self.format == Format::Trec => {
                 for (i, hit) in response.hits.iter().enumerate() {
                     let docid: String = hit
+                        .document
                         .id
                         .chars()
                         .map(|c| if c.is_whitespace() { '_' } else { c })
@@ -341,18 +333,21 @@ mod tests {
 
     fn hit(id: &str, title: &str, score: f32) -> Hit {
         Hit {
-            id: id.into(),
-            url: format!("https://example.invalid/{id}"),
-            title: title.into(),
-            title_html: title.into(),
-            snippet: "a <em>b</em> &amp; c".into(),
+            document: gongkai_index::Document {
+                id: id.into(),
+                url: format!("https://example.invalid/{id}"),
+                title: title.into(),
+                kind: Some("新闻".into()),
+                published: Some("2020-01-02".into()),
+                publisher: "局".into(),
+                ..Default::default()
+            },
+            title: gongkai_index::Snippet::plain(title),
+            snippet: gongkai_index::Snippet {
+                text: "a b & c".into(),
+                highlights: std::iter::once(2..3).collect(),
+            },
             snippet_source: Default::default(),
-            category: None,
-            kind: Some("新闻".into()),
-            published: Some("2020-01-02".into()),
-            publisher: "局".into(),
-            doc_number: String::new(),
-            index_number: String::new(),
             score,
         }
     }

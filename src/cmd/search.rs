@@ -1,10 +1,20 @@
-//! `gongkai search`: one query from the terminal, as a table or as the same
-//! JSON the HTTP API returns.
+//! `gongkai search`: one query from the terminal, as a table (matches in
+//! bold, or in 【】 when piped) or as the same JSON the HTTP API returns
+//! ([`crate::serve::json`]).
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
-use gongkai_index::{SearchResponse, SnippetSource, Sort};
+use gongkai_index::{SearchResponse, Snippet, SnippetSource, Sort};
+
+/// `--format` of `gongkai search`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// A table for reading.
+    Table,
+    /// The JSON of `/api/search`.
+    Json,
+}
 
 /// Arguments of `gongkai search`.
 #[derive(Debug, clap::Args)]
@@ -25,8 +35,8 @@ pub struct SearchArgs {
     #[arg(long, default_value_t = 0)]
     pub offset: usize,
     /// Output format.
-    #[arg(long, default_value = "table", value_parser = ["table", "json"])]
-    pub format: String,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
 }
 
 pub fn run(args: SearchArgs) -> anyhow::Result<ExitCode> {
@@ -39,8 +49,8 @@ pub fn run(args: SearchArgs) -> anyhow::Result<ExitCode> {
     let response = searcher.search(&request)?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    if args.format == "json" {
-        serde_json::to_writer(&mut out, &response)?;
+    if args.format == Format::Json {
+        serde_json::to_writer(&mut out, &crate::serve::json::SearchJson::new(&response))?;
         writeln!(out)?;
     } else {
         print_table(&mut out, &response, std::io::stdout().is_terminal())?;
@@ -48,20 +58,24 @@ pub fn run(args: SearchArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Turns snippet HTML into terminal text: matches bold (or 【】 when piped).
-fn terminal_text(html: &str, color: bool) -> String {
+/// A snippet as terminal text: matches bold (or in 【】 when piped).
+fn terminal_text(snippet: &Snippet, color: bool) -> String {
     let (open, close) = if color {
         ("\x1b[1;31m", "\x1b[0m")
     } else {
         ("【", "】")
     };
-    html.replace("<em>", open)
-        .replace("</em>", close)
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&amp;", "&")
+    let mut out = String::with_capacity(snippet.text.len() + 16);
+    for (piece, matched) in snippet.pieces() {
+        if matched {
+            out.push_str(open);
+            out.push_str(piece);
+            out.push_str(close);
+        } else {
+            out.push_str(piece);
+        }
+    }
+    out
 }
 
 fn print_table(
@@ -81,33 +95,29 @@ fn print_table(
         }
     )?;
     for (i, hit) in response.hits.iter().enumerate() {
+        let doc = &hit.document;
         writeln!(out)?;
-        writeln!(
-            out,
-            "{:>3}. {}",
-            i + 1,
-            terminal_text(&hit.title_html, color)
-        )?;
-        let category = hit
+        writeln!(out, "{:>3}. {}", i + 1, terminal_text(&hit.title, color))?;
+        let category = doc
             .category
             .as_deref()
-            .or(hit.kind.as_deref())
+            .or(doc.kind.as_deref())
             .unwrap_or("-");
         writeln!(
             out,
             "     {} | {} | {} | {}{} | score {:.2}",
-            hit.published.as_deref().unwrap_or("----------"),
+            doc.published.as_deref().unwrap_or("----------"),
             category,
-            if hit.publisher.is_empty() {
+            if doc.publisher.is_empty() {
                 "-"
             } else {
-                &hit.publisher
+                &doc.publisher
             },
-            hit.doc_number,
-            if hit.doc_number.is_empty() { "" } else { " " },
+            doc.doc_number,
+            if doc.doc_number.is_empty() { "" } else { " " },
             hit.score
         )?;
-        writeln!(out, "     {}", hit.url)?;
+        writeln!(out, "     {}", doc.url)?;
         let label = match hit.snippet_source {
             SnippetSource::Attachment => "[附件] ",
             SnippetSource::Body => "",

@@ -5,12 +5,13 @@ use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
 use gongkai_index::category::{CATEGORIES, KIND_NEWS};
 use gongkai_index::{SearchRequest, SearchResponse, Sort};
 use serde::{Deserialize, Serialize};
 
 use super::error::ApiError;
+use super::json::SearchJson;
 use super::{AppState, DEFAULT_PAGE_SIZE, MAX_DEPTH, MAX_PAGE_SIZE, MAX_QUERY_BYTES};
 
 /// Query string of `/api/search` and `/`.
@@ -185,14 +186,16 @@ pub async fn run_search(
         .await
 }
 
-/// `GET /api/search`: the same JSON as `gongkai search --format json`.
+/// `GET /api/search`: the same JSON as `gongkai search --format json`
+/// ([`SearchJson`]).
 pub async fn search(
     State(state): State<AppState>,
     params: Result<Query<SearchParams>, QueryRejection>,
-) -> Result<Json<SearchResponse>, ApiError> {
+) -> Result<Response, ApiError> {
     let Query(params) = params?;
     let checked = params.check()?;
-    Ok(Json(run_search(&state, checked.request).await?))
+    let response = run_search(&state, checked.request).await?;
+    Ok(Json(SearchJson::new(&response)).into_response())
 }
 
 /// `GET /api/doc/{id}`: every stored field, aliases included.
@@ -278,7 +281,7 @@ pub async fn suggest(
         )));
     }
     let suggestions = state
-        .blocking(move |loaded, _| super::suggest::suggest(&loaded, &q, size))
+        .blocking(move |loaded, _| Ok(loaded.searcher.suggest(&q, size)?))
         .await?;
     Ok(Json(serde_json::json!({ "suggestions": suggestions })))
 }
@@ -316,31 +319,11 @@ pub async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
     }))
 }
 
-/// `GET /metrics`: Prometheus text.
+/// `GET /metrics`: Prometheus text (see [`super::metrics`]).
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    let loaded = state.live.get();
-    let mut body = state
-        .metrics
-        .render(loaded.generation, loaded.searcher.num_docs());
-    let admission = &state.admission;
-    body.push_str(&format!(
-        "# HELP gongkai_searches_running Searches running now.\n# TYPE gongkai_searches_running gauge\n\
-         gongkai_searches_running {}\n\
-         # HELP gongkai_searches_queued Searches waiting for a slot now.\n# TYPE gongkai_searches_queued gauge\n\
-         gongkai_searches_queued {}\n\
-         # HELP gongkai_searches_rejected_total Searches refused (503) because the queue was full.\n\
-         # TYPE gongkai_searches_rejected_total counter\n\
-         gongkai_searches_rejected_total {}\n",
-        admission.running(),
-        admission.waiting(),
-        admission.rejected()
-    ));
     (
-        [(
-            header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )],
-        body,
+        [(header::CONTENT_TYPE, super::metrics::CONTENT_TYPE)],
+        state.metrics.render(),
     )
 }
 

@@ -1,11 +1,14 @@
 //! The HTTP service: JSON API and the citizen's search page, over axum.
 //!
-//! The live index sits behind [`Live`]: a lock around an `Arc` of the loaded
+//! The live index sits behind [`Live`]: an [`ArcSwap`] of the loaded
 //! generation. A background task re-reads `DATA/CURRENT` every second and
 //! swaps in the new generation when it changes; commits inside the same
 //! generation (`gongkai index` upserting) are picked up by the tantivy
-//! reader's own reload policy. Requests clone the `Arc` and never wait for a
-//! reload.
+//! reader's own reload policy. Requests take the current `Arc` without a
+//! lock and never wait for a reload.
+//!
+//! The index answers with structure (hits with text and highlight ranges,
+//! suggestions); [`json`] and [`page`] each render it their own way.
 //!
 //! Under load and abuse: index work goes through [`admission`] (bounded
 //! slots and queue, cheap 503s beyond), connections through [`listener`]
@@ -16,17 +19,18 @@
 pub mod admission;
 pub mod api;
 pub mod error;
+pub mod json;
 pub mod listener;
 pub mod metrics;
 pub mod page;
 pub mod portal;
-pub mod suggest;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use std::time::Duration;
 
+use arc_swap::ArcSwap;
 use axum::Router;
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::routing::get;
@@ -94,50 +98,34 @@ impl Config {
 
 /// One loaded index generation.
 pub struct Loaded {
-    /// Searches it.
+    /// Searches it (and suggests from it).
     pub searcher: Searcher,
     /// Its generation number.
     pub generation: u64,
-    /// A reader of the term dictionaries (for completions).
-    pub terms: tantivy::IndexReader,
 }
 
 impl Loaded {
     /// Loads an opened generation.
     pub fn new(handle: gongkai_index::IndexHandle) -> anyhow::Result<Loaded> {
-        let generation = handle.generation;
-        let terms = handle
-            .index
-            .reader_builder()
-            .reload_policy(tantivy::ReloadPolicy::OnCommitWithDelay)
-            .try_into()?;
         Ok(Loaded {
+            generation: handle.generation,
             searcher: Searcher::new(handle)?,
-            generation,
-            terms,
         })
     }
 }
 
-/// The live generation, swappable.
+/// The live generation, swappable without a lock.
 #[derive(Clone)]
-pub struct Live(Arc<RwLock<Arc<Loaded>>>);
+pub struct Live(Arc<ArcSwap<Loaded>>);
 
 impl Live {
     /// The generation to use for one request.
     pub fn get(&self) -> Arc<Loaded> {
-        match self.0.read() {
-            Ok(guard) => guard.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
-        }
+        self.0.load_full()
     }
 
     fn set(&self, loaded: Loaded) {
-        let new = Arc::new(loaded);
-        match self.0.write() {
-            Ok(mut guard) => *guard = new,
-            Err(poisoned) => *poisoned.into_inner() = new,
-        }
+        self.0.store(Arc::new(loaded));
     }
 }
 
@@ -198,14 +186,15 @@ pub fn load(data: &std::path::Path) -> anyhow::Result<Loaded> {
 
 /// Builds the state from a configuration (opens the index).
 pub fn state(config: Config) -> anyhow::Result<AppState> {
-    let loaded = load(&config.data)?;
+    let live = Live(Arc::new(ArcSwap::from_pointee(load(&config.data)?)));
+    let admission = Arc::new(admission::Admission::new(
+        config.search_slots,
+        config.search_queue,
+    ));
     Ok(AppState {
-        live: Live(Arc::new(RwLock::new(Arc::new(loaded)))),
-        metrics: Arc::new(metrics::Metrics::default()),
-        admission: Arc::new(admission::Admission::new(
-            config.search_slots,
-            config.search_queue,
-        )),
+        metrics: Arc::new(metrics::Metrics::new(live.clone(), admission.clone())),
+        live,
+        admission,
         config: Arc::new(config),
     })
 }
@@ -343,10 +332,7 @@ pub fn spawn_reloader(state: AppState) -> tokio::task::JoinHandle<()> {
                         "index generation swapped in"
                     );
                     state.live.set(loaded);
-                    state
-                        .metrics
-                        .reloads
-                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    state.metrics.reloaded();
                 }
                 Ok(Ok(None)) => {}
                 Ok(Err(e)) => {

@@ -1,13 +1,13 @@
-//! The citizen's search page: server-rendered HTML, no JavaScript, small
-//! inline CSS, usable on a phone and with a keyboard.
+//! The citizen's search page: server-rendered HTML from a [`maud`] template,
+//! no JavaScript, small inline CSS, usable on a phone and with a keyboard.
 //!
-//! Everything from the index is untrusted. `title_html` and `snippet` come
-//! escaped from the index crate (with `<em>` marks); every other value goes
-//! through [`esc`] (which also escapes quotes, so it is safe in attributes),
-//! URLs are only linked when they are `http(s)`, and the
-//! Content-Security-Policy header forbids script altogether.
-
-use std::fmt::Write;
+//! Everything from the index is untrusted and maud escapes every value by
+//! default (quotes too, so values are safe in attributes); the only markup
+//! not written by the template is the CSS and the doctype. Matches in titles
+//! and snippets are marked with `<em>` from the index's highlight ranges.
+//! URLs are only linked when they are `http(s)`, links are built with
+//! `serde_urlencoded`, and the Content-Security-Policy header forbids script
+//! altogether. Owns the page's HTML only; searching is [`super::api`]'s.
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
@@ -16,12 +16,14 @@ use axum::response::{IntoResponse, Response};
 use gongkai_index::analysis::normalize;
 use gongkai_index::category::{CATEGORIES, KIND_NEWS};
 use gongkai_index::doc_number::doc_number_key;
-use gongkai_index::snippet::escape_html as esc;
-use gongkai_index::{SearchRequest, SearchResponse, SnippetSource, Sort};
+use gongkai_index::{SearchResponse, Snippet, SnippetSource, Sort};
+use maud::{Markup, PreEscaped, html};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use serde::Serialize;
 
-use super::AppState;
 use super::api::{Checked, SearchParams, run_search};
 use super::error::ApiError;
+use super::{AppState, DEFAULT_PAGE_SIZE, MAX_DEPTH};
 
 const CSS: &str = "\
 *{box-sizing:border-box}\
@@ -58,17 +60,16 @@ nav.pg span{background:#1a1a1a;color:#fff}\
 .skip{position:absolute;left:-999px}.skip:focus{left:1rem;top:1rem;background:#fff;color:#000;padding:.3rem}\
 footer{color:#555;font-size:.8rem;text-align:center;padding:1rem}";
 
-/// Percent-encodes a query-string value.
-fn enc(value: &str) -> String {
-    let mut out = String::with_capacity(value.len() * 3);
-    for b in value.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            let _ = write!(out, "%{b:02X}");
-        }
-    }
-    out
+/// What a path segment keeps unencoded (RFC 3986's unreserved characters).
+const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+/// `/api/doc/{id}`, the id percent-encoded.
+fn doc_path(id: &str) -> String {
+    format!("/api/doc/{}", utf8_percent_encode(id, PATH_SEGMENT))
 }
 
 /// Whether a URL may be linked (no `javascript:`, `data:` ...).
@@ -77,17 +78,34 @@ fn linkable(url: &str) -> bool {
     lower.starts_with("http://") || lower.starts_with("https://")
 }
 
-/// The page's parameters, for building links that change one of them.
-#[derive(Clone, Default)]
+/// The page's parameters, for building links that change one of them;
+/// serialised (empty ones left out) as the link's query string.
+#[derive(Clone, Default, Serialize)]
 struct Link {
+    #[serde(skip_serializing_if = "String::is_empty")]
     q: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
     category: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
     from: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
     to: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
     publisher: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
     sort: String,
+    #[serde(skip_serializing_if = "first_page")]
     page: usize,
+    #[serde(skip_serializing_if = "default_size")]
     size: usize,
+}
+
+fn first_page(page: &usize) -> bool {
+    *page <= 1
+}
+
+fn default_size(size: &usize) -> bool {
+    *size == 0 || *size == DEFAULT_PAGE_SIZE
 }
 
 impl Link {
@@ -105,35 +123,28 @@ impl Link {
         }
     }
 
-    /// `/?...`, HTML-escaped for an attribute.
+    /// `/?...` (the template escapes it for the attribute).
     fn href(&self) -> String {
-        let mut parts = Vec::new();
-        for (k, v) in [
-            ("q", &self.q),
-            ("category", &self.category),
-            ("from", &self.from),
-            ("to", &self.to),
-            ("publisher", &self.publisher),
-            ("sort", &self.sort),
-        ] {
-            if !v.is_empty() {
-                parts.push(format!("{k}={}", enc(v)));
-            }
-        }
-        if self.page > 1 {
-            parts.push(format!("page={}", self.page));
-        }
-        if self.size > 0 && self.size != super::DEFAULT_PAGE_SIZE {
-            parts.push(format!("size={}", self.size));
-        }
-        esc(&format!("/?{}", parts.join("&")))
+        // Strings and numbers only: serialising cannot fail.
+        format!(
+            "/?{}",
+            serde_urlencoded::to_string(self).unwrap_or_default()
+        )
     }
 
+    /// The link with `f` applied, on its first page.
     fn with(&self, f: impl FnOnce(&mut Link)) -> String {
         let mut next = self.clone();
         next.page = 1;
         f(&mut next);
         next.href()
+    }
+
+    fn filtered(&self) -> bool {
+        !self.category.is_empty()
+            || !self.publisher.is_empty()
+            || !self.from.is_empty()
+            || !self.to.is_empty()
     }
 }
 
@@ -151,8 +162,7 @@ pub async fn search_page(
         Err(e) => return error_page(&state, &params, e),
     };
     let query = params.query().to_string();
-    let request = checked.request.clone();
-    let response = match run_search(&state, request).await {
+    let response = match run_search(&state, checked.request.clone()).await {
         Ok(r) => r,
         Err(e) => return error_page(&state, &params, e),
     };
@@ -162,12 +172,12 @@ pub async fn search_page(
         && checked.page == 1
         && let Some(key) = doc_number_key(&query)
         && let Some(top) = response.hits.first()
-        && doc_number_key(&top.doc_number).as_deref() == Some(key.as_str())
+        && doc_number_key(&top.document.doc_number).as_deref() == Some(key.as_str())
     {
-        let target = if linkable(&top.url) {
-            top.url.clone()
+        let target = if linkable(&top.document.url) {
+            top.document.url.clone()
         } else {
-            format!("/api/doc/{}", enc(&top.id))
+            doc_path(&top.document.id)
         };
         if let Ok(value) = axum::http::HeaderValue::from_str(&target) {
             return (StatusCode::FOUND, [(header::LOCATION, value)]).into_response();
@@ -177,40 +187,38 @@ pub async fn search_page(
     if response.total == 0 && !query.is_empty() {
         let q = query.clone();
         if let Ok(s) = state
-            .blocking(move |loaded, _| super::suggest::suggest(&loaded, &q, 6))
+            .blocking(move |loaded, _| Ok(loaded.searcher.suggest(&q, 6)?))
             .await
         {
             suggestions = s.into_iter().map(|s| s.text).collect();
         }
     }
-    let html = render(&state, &params, &checked, &response, &suggestions);
-    html_response(StatusCode::OK, html)
+    let main = results(&params, &checked, &response, &suggestions);
+    html_response(StatusCode::OK, page(&state, &params, main))
 }
 
-fn html_response(status: StatusCode, html: String) -> Response {
+fn html_response(status: StatusCode, html: Markup) -> Response {
     (
         status,
         [
             (header::CONTENT_TYPE, "text/html; charset=utf-8"),
             (header::CACHE_CONTROL, "no-cache"),
         ],
-        html,
+        html.into_string(),
     )
         .into_response()
 }
 
 fn error_page(state: &AppState, params: &SearchParams, err: ApiError) -> Response {
-    let mut out = String::new();
-    head(&mut out, state, params.query());
-    search_form(&mut out, params);
-    let _ = write!(
-        out,
-        "</header><main><section id=\"results\"><p class=\"err\" role=\"alert\">无法完成搜索：{}</p>\
-         <p><a href=\"/\">返回首页</a></p></section></main>",
-        esc(&err.message)
-    );
-    foot(&mut out);
-    let mut response = html_response(err.status, out);
+    let main = html! {
+        main {
+            section id="results" {
+                p class="err" role="alert" { "无法完成搜索：" (err.message) }
+                p { a href="/" { "返回首页" } }
+            }
+        }
+    };
+    let mut response = html_response(err.status, page(state, params, main));
     if let Some(seconds) = err.retry_after {
         response
             .headers_mut()
@@ -219,366 +227,343 @@ fn error_page(state: &AppState, params: &SearchParams, err: ApiError) -> Respons
     response
 }
 
-fn head(out: &mut String, state: &AppState, query: &str) {
-    let site = esc(&state.config.site_title);
-    let title = if query.is_empty() {
-        site.clone()
-    } else {
-        format!("{} - {site}", esc(query))
-    };
-    let _ = write!(
-        out,
-        "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
-         <title>{title}</title><style>{CSS}</style></head><body>\
-         <a class=\"skip\" href=\"#results\">跳到搜索结果</a>\
-         <header><h1><a href=\"/\">{site}</a></h1>"
-    );
-}
-
-fn search_form(out: &mut String, params: &SearchParams) {
-    let v = |o: &Option<String>| esc(o.as_deref().unwrap_or("").trim());
-    let _ = write!(
-        out,
-        "<form class=\"s\" action=\"/\" method=\"get\" role=\"search\">\
-         <div class=\"q\"><label for=\"q\" style=\"color:#fff\">搜索政府信息（关键词、文号或索引号）</label>\
-         <input id=\"q\" type=\"search\" name=\"q\" value=\"{}\" maxlength=\"200\" autocomplete=\"off\" placeholder=\"例如：预算 或 府办〔2023〕12号\"></div>\
-         <div class=\"dates\"><label>起始日期<input type=\"date\" name=\"from\" value=\"{}\"></label>\
-         <label>截止日期<input type=\"date\" name=\"to\" value=\"{}\"></label></div>",
-        esc(params.query()),
-        v(&params.from),
-        v(&params.to)
-    );
-    for (name, value) in [
+/// The whole page around its `<main>`: head, header with the search form, footer.
+fn page(state: &AppState, params: &SearchParams, main: Markup) -> Markup {
+    let site = &state.config.site_title;
+    let query = params.query();
+    let value = |o: &Option<String>| o.as_deref().unwrap_or("").trim().to_string();
+    let hidden = [
         ("category", &params.category),
         ("publisher", &params.publisher),
         ("sort", &params.sort),
-    ] {
-        if let Some(value) = value.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            let _ = write!(
-                out,
-                "<input type=\"hidden\" name=\"{name}\" value=\"{}\">",
-                esc(value)
-            );
+    ]
+    .map(|(name, v)| (name, value(v)));
+    html! {
+        (PreEscaped("<!doctype html>"))
+        html lang="zh-CN" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width,initial-scale=1";
+                title {
+                    @if !query.is_empty() { (query) " - " }
+                    (site)
+                }
+                style { (PreEscaped(CSS)) }
+            }
+            body {
+                a class="skip" href="#results" { "跳到搜索结果" }
+                header {
+                    h1 { a href="/" { (site) } }
+                    form class="s" action="/" method="get" role="search" {
+                        div class="q" {
+                            label for="q" style="color:#fff" { "搜索政府信息（关键词、文号或索引号）" }
+                            input id="q" type="search" name="q" value=(query) maxlength="200"
+                                autocomplete="off" placeholder="例如：预算 或 府办〔2023〕12号";
+                        }
+                        div class="dates" {
+                            label { "起始日期" input type="date" name="from" value=(value(&params.from)); }
+                            label { "截止日期" input type="date" name="to" value=(value(&params.to)); }
+                        }
+                        @for (name, v) in &hidden {
+                            @if !v.is_empty() {
+                                input type="hidden" name=(name) value=(v);
+                            }
+                        }
+                        button type="submit" { "搜索" }
+                    }
+                }
+                (main)
+                footer {
+                    "本站检索已公开的政府信息；结果以原发布机关网站为准。"
+                    a href="/api/categories" { "API" }
+                }
+            }
         }
     }
-    out.push_str("<button type=\"submit\">搜索</button></form>");
 }
 
-fn foot(out: &mut String) {
-    out.push_str(
-        "<footer>本站检索已公开的政府信息；结果以原发布机关网站为准。\
-         <a href=\"/api/categories\">API</a></footer></body></html>",
-    );
+/// A title or snippet with its matches in `<em>`.
+fn marked(snippet: &Snippet) -> Markup {
+    html! {
+        @for (piece, matched) in snippet.pieces() {
+            @if matched { em { (piece) } } @else { (piece) }
+        }
+    }
 }
 
-fn render(
-    state: &AppState,
+/// The `<main>` of a results page.
+fn results(
     params: &SearchParams,
     checked: &Checked,
     response: &SearchResponse,
     suggestions: &[String],
-) -> String {
+) -> Markup {
     let link = Link::from_params(params);
     let query = params.query();
-    let request: &SearchRequest = &checked.request;
-    let mut out = String::with_capacity(16 * 1024);
-    head(&mut out, state, query);
-    search_form(&mut out, params);
-    out.push_str("</header><main><section id=\"results\" aria-live=\"polite\">");
+    html! {
+        main {
+            section id="results" aria-live="polite" {
+                (active_filters(&link))
+                p class="stat" id="stat" {
+                    "找到 " strong id="total" { (response.total) }
+                    " 条结果，用时 " (format!("{:.1}", response.took_ms)) " 毫秒"
+                }
+                @if response.total > 0 {
+                    p class="sort" {
+                        "排序："
+                        @for (sort, name, value) in [(Sort::Relevance, "相关度", ""), (Sort::Date, "发布日期", "date")] {
+                            @if checked.request.sort == sort {
+                                span aria-current="true" { (name) }
+                            } @else {
+                                a href=(link.with(|l| l.sort = value.to_string())) { (name) }
+                            }
+                        }
+                    }
+                }
+                @if response.relaxed {
+                    p class="note" { "没有同时包含全部词语的文件，以下是包含部分词语的结果。" }
+                }
+                @if response.total == 0 {
+                    (zero_results(&link, query, suggestions))
+                } @else {
+                    ol class="hits" {
+                        @for hit in &response.hits {
+                            (hit_item(hit))
+                        }
+                    }
+                    (pagination(&link, checked, response.total))
+                }
+            }
+            (facets(&link, response))
+        }
+    }
+}
 
-    // Active filters, each removable.
-    let mut active = Vec::new();
+/// Active filters, each removable.
+fn active_filters(link: &Link) -> Markup {
+    let or_any = |v: &str| if v.is_empty() { "不限" } else { v }.to_string();
+    let mut active: Vec<(String, String, String, &str)> = Vec::new();
     if !link.category.is_empty() {
-        active.push(format!(
-            "分类：{} <a href=\"{}\" aria-label=\"取消分类筛选\">×</a>",
-            esc(&link.category),
-            link.with(|l| l.category.clear())
+        active.push((
+            "分类：".into(),
+            link.category.clone(),
+            link.with(|l| l.category.clear()),
+            "取消分类筛选",
         ));
     }
     if !link.publisher.is_empty() {
-        active.push(format!(
-            "发布机构：{} <a href=\"{}\" aria-label=\"取消发布机构筛选\">×</a>",
-            esc(&link.publisher),
-            link.with(|l| l.publisher.clear())
+        active.push((
+            "发布机构：".into(),
+            link.publisher.clone(),
+            link.with(|l| l.publisher.clear()),
+            "取消发布机构筛选",
         ));
     }
     if !link.from.is_empty() || !link.to.is_empty() {
-        active.push(format!(
-            "日期：{} 至 {} <a href=\"{}\" aria-label=\"取消日期筛选\">×</a>",
-            esc(if link.from.is_empty() {
-                "不限"
-            } else {
-                &link.from
-            }),
-            esc(if link.to.is_empty() {
-                "不限"
-            } else {
-                &link.to
-            }),
+        active.push((
+            "日期：".into(),
+            format!("{} 至 {}", or_any(&link.from), or_any(&link.to)),
             link.with(|l| {
                 l.from.clear();
                 l.to.clear();
-            })
+            }),
+            "取消日期筛选",
         ));
     }
-    if !active.is_empty() {
-        let _ = write!(out, "<p class=\"stat\">筛选条件：{}</p>", active.join("；"));
-    }
-
-    let _ = write!(
-        out,
-        "<p class=\"stat\" id=\"stat\">找到 <strong id=\"total\">{}</strong> 条结果，用时 {:.1} 毫秒</p>",
-        response.total, response.took_ms
-    );
-    if response.total > 0 {
-        out.push_str("<p class=\"sort\">排序：");
-        for (sort, name) in [(Sort::Relevance, "相关度"), (Sort::Date, "发布日期")] {
-            if request.sort == sort {
-                let _ = write!(out, "<span aria-current=\"true\">{name}</span>");
-            } else {
-                let value = if sort == Sort::Date { "date" } else { "" };
-                let _ = write!(
-                    out,
-                    "<a href=\"{}\">{name}</a>",
-                    link.with(|l| l.sort = value.to_string())
-                );
+    html! {
+        @if !active.is_empty() {
+            p class="stat" {
+                "筛选条件："
+                @for (i, (label, value, href, aria)) in active.iter().enumerate() {
+                    @if i > 0 { "；" }
+                    (label) (value) " " a href=(href) aria-label=(aria) { "×" }
+                }
             }
         }
-        out.push_str("</p>");
     }
-    if response.relaxed {
-        out.push_str(
-            "<p class=\"note\">没有同时包含全部词语的文件，以下是包含部分词语的结果。</p>",
-        );
-    }
-    if response.total == 0 {
-        zero_results(&mut out, &link, query, suggestions);
+}
+
+/// One result: linked title, date · category · publisher · numbers, snippet.
+fn hit_item(hit: &gongkai_index::Hit) -> Markup {
+    let doc = &hit.document;
+    let href = if linkable(&doc.url) {
+        doc.url.trim().to_string()
     } else {
-        out.push_str("<ol class=\"hits\">");
-        for hit in &response.hits {
-            let href = if linkable(&hit.url) {
-                esc(hit.url.trim())
-            } else {
-                esc(&format!("/api/doc/{}", enc(&hit.id)))
-            };
-            let _ = write!(
-                out,
-                "<li><h3 class=\"t\"><a href=\"{href}\">{}</a></h3><p class=\"m\">",
-                hit.title_html
-            );
-            let mut meta = Vec::new();
-            if let Some(p) = &hit.published {
-                meta.push(format!("<time datetime=\"{0}\">{0}</time>", esc(p)));
+        doc_path(&doc.id)
+    };
+    let mut meta: Vec<Markup> = Vec::new();
+    if let Some(p) = &doc.published {
+        meta.push(html! { time datetime=(p) { (p) } });
+    }
+    if let Some(c) = doc.category.as_deref().or(doc.kind.as_deref()) {
+        meta.push(html! { (c) });
+    }
+    if !doc.publisher.is_empty() {
+        meta.push(html! { (doc.publisher) });
+    }
+    if !doc.doc_number.is_empty() {
+        meta.push(html! { "文号：" (doc.doc_number) });
+    }
+    if !doc.index_number.is_empty() {
+        meta.push(html! { "索引号：" (doc.index_number) });
+    }
+    html! {
+        li {
+            h3 class="t" { a href=(href) { (marked(&hit.title)) } }
+            p class="m" {
+                @for (i, part) in meta.iter().enumerate() {
+                    @if i > 0 { " · " }
+                    (part)
+                }
             }
-            if let Some(c) = hit.category.as_deref().or(hit.kind.as_deref()) {
-                meta.push(esc(c));
+            @if !hit.snippet.is_empty() {
+                p class="sn" {
+                    // Matched only in an attached file: say so, or the
+                    // extract reads as if it came from the page.
+                    @if hit.snippet_source == SnippetSource::Attachment {
+                        span class="att" { "附件" }
+                    }
+                    (marked(&hit.snippet))
+                }
             }
-            if !hit.publisher.is_empty() {
-                meta.push(esc(&hit.publisher));
-            }
-            if !hit.doc_number.is_empty() {
-                meta.push(format!("文号：{}", esc(&hit.doc_number)));
-            }
-            if !hit.index_number.is_empty() {
-                meta.push(format!("索引号：{}", esc(&hit.index_number)));
-            }
-            out.push_str(&meta.join(" · "));
-            out.push_str("</p>");
-            if !hit.snippet.is_empty() {
-                // Matched only in an attached file: say so, or the extract
-                // reads as if it came from the page.
-                let label = match hit.snippet_source {
-                    SnippetSource::Attachment => "<span class=\"att\">附件</span>",
-                    SnippetSource::Body => "",
-                };
-                let _ = write!(out, "<p class=\"sn\">{label}{}</p>", hit.snippet);
-            }
-            out.push_str("</li>");
         }
-        out.push_str("</ol>");
-        pagination(&mut out, &link, checked, response.total);
     }
-    out.push_str("</section>");
-    facets(&mut out, &link, response);
-    out.push_str("</main>");
-    foot(&mut out);
-    out
 }
 
-fn zero_results(out: &mut String, link: &Link, query: &str, suggestions: &[String]) {
-    let _ = write!(
-        out,
-        "<div class=\"note\"><p>没有找到与“{}”相关的文件。</p><ul>",
-        esc(query)
-    );
+fn zero_results(link: &Link, query: &str, suggestions: &[String]) -> Markup {
     let simplified = normalize(query);
-    if !query.is_empty() && simplified != query.to_lowercase() && simplified != query {
-        let _ = write!(
-            out,
-            "<li>简体写法：<a href=\"{}\">{}</a></li>",
-            link.with(|l| l.q = simplified.clone()),
-            esc(&simplified)
-        );
+    let offer_simplified =
+        !query.is_empty() && simplified != query.to_lowercase() && simplified != query;
+    html! {
+        div class="note" {
+            p { "没有找到与“" (query) "”相关的文件。" }
+            ul {
+                @if offer_simplified {
+                    li { "简体写法：" a href=(link.with(|l| l.q = simplified.clone())) { (simplified) } }
+                }
+                @if link.filtered() {
+                    li {
+                        a href=(link.with(|l| {
+                            l.category.clear();
+                            l.publisher.clear();
+                            l.from.clear();
+                            l.to.clear();
+                        })) { "取消全部筛选条件再搜索" }
+                    }
+                }
+                @if !suggestions.is_empty() {
+                    li {
+                        "您是不是要找："
+                        @for (i, s) in suggestions.iter().enumerate() {
+                            @if i > 0 { "、" }
+                            a href=(link.with(|l| l.q = s.clone())) { (s) }
+                        }
+                    }
+                }
+                li { "请检查错别字，或换用更短、更常用的词语。" }
+                li { "查找文件可直接输入文号，如“府办〔2023〕12号”。" }
+            }
+        }
     }
-    if !link.category.is_empty()
-        || !link.publisher.is_empty()
-        || !link.from.is_empty()
-        || !link.to.is_empty()
-    {
-        let _ = write!(
-            out,
-            "<li><a href=\"{}\">取消全部筛选条件再搜索</a></li>",
-            link.with(|l| {
-                l.category.clear();
-                l.publisher.clear();
-                l.from.clear();
-                l.to.clear();
-            })
-        );
-    }
-    if !suggestions.is_empty() {
-        out.push_str("<li>您是不是要找：");
-        let items: Vec<String> = suggestions
-            .iter()
-            .map(|s| {
-                format!(
-                    "<a href=\"{}\">{}</a>",
-                    link.with(|l| l.q = s.clone()),
-                    esc(s)
-                )
-            })
-            .collect();
-        out.push_str(&items.join("、"));
-        out.push_str("</li>");
-    }
-    out.push_str(
-        "<li>请检查错别字，或换用更短、更常用的词语。</li>\
-         <li>查找文件可直接输入文号，如“府办〔2023〕12号”。</li></ul></div>",
-    );
 }
 
-fn pagination(out: &mut String, link: &Link, checked: &Checked, total: u64) {
+fn pagination(link: &Link, checked: &Checked, total: u64) -> Markup {
     let size = checked.size;
-    let reachable = (total as usize).min(super::MAX_DEPTH);
+    let reachable = usize::try_from(total).unwrap_or(usize::MAX).min(MAX_DEPTH);
     let pages = reachable.div_ceil(size).max(1);
-    if pages <= 1 {
-        return;
-    }
     let current = checked.page;
-    out.push_str("<nav class=\"pg\" aria-label=\"分页\">");
     let page_link = |n: usize| {
         let mut l = link.clone();
         l.page = n;
         l.size = size;
         l.href()
     };
-    if current > 1 {
-        let _ = write!(
-            out,
-            "<a href=\"{}\" rel=\"prev\">上一页</a>",
-            page_link(current - 1)
-        );
-    }
     let start = current.saturating_sub(4).max(1);
     let end = (start + 8).min(pages);
-    for n in start..=end {
-        if n == current {
-            let _ = write!(out, "<span aria-current=\"page\">{n}</span>");
-        } else {
-            let _ = write!(out, "<a href=\"{}\">{n}</a>", page_link(n));
+    html! {
+        @if pages > 1 {
+            nav class="pg" aria-label="分页" {
+                @if current > 1 {
+                    a href=(page_link(current - 1)) rel="prev" { "上一页" }
+                }
+                @for n in start..=end {
+                    @if n == current {
+                        span aria-current="page" { (n) }
+                    } @else {
+                        a href=(page_link(n)) { (n) }
+                    }
+                }
+                @if current < pages {
+                    a href=(page_link(current + 1)) rel="next" { "下一页" }
+                }
+            }
         }
     }
-    if current < pages {
-        let _ = write!(
-            out,
-            "<a href=\"{}\" rel=\"next\">下一页</a>",
-            page_link(current + 1)
-        );
-    }
-    out.push_str("</nav>");
 }
 
-fn facets(out: &mut String, link: &Link, response: &SearchResponse) {
-    out.push_str("<aside aria-label=\"筛选\"><h2>信息分类</h2><ul class=\"facet-category\">");
+fn facets(link: &Link, response: &SearchResponse) -> Markup {
     let all_count: u64 = response.facets.category.0.iter().map(|(_, n)| *n).sum();
-    if link.category.is_empty() {
-        let _ = write!(
-            out,
-            "<li class=\"on\">全部 <span class=\"n\">({all_count})</span></li>"
-        );
-    } else {
-        let _ = write!(
-            out,
-            "<li><a href=\"{}\">全部</a> <span class=\"n\">({all_count})</span></li>",
-            link.with(|l| l.category.clear())
-        );
-    }
-    for name in CATEGORIES.iter().copied().chain(std::iter::once(KIND_NEWS)) {
-        let n = response.facets.category.get(name);
-        if link.category == name {
-            let _ = write!(
-                out,
-                "<li class=\"on\" aria-current=\"true\">{} <span class=\"n\">({n})</span></li>",
-                esc(name)
-            );
-        } else if n > 0 {
-            let _ = write!(
-                out,
-                "<li><a href=\"{}\">{}</a> <span class=\"n\">({n})</span></li>",
-                link.with(|l| l.category = name.to_string()),
-                esc(name)
-            );
-        } else {
-            let _ = write!(out, "<li class=\"n\">{} (0)</li>", esc(name));
-        }
-    }
-    out.push_str("</ul>");
-    if !response.facets.year.0.is_empty() {
-        out.push_str("<h2>发布年份</h2><ul class=\"facet-year\">");
-        for (year, n) in &response.facets.year.0 {
-            let from = format!("{year}-01-01");
-            let to = format!("{year}-12-31");
-            let on = link.from == from && link.to == to;
-            if on {
-                let _ = write!(
-                    out,
-                    "<li class=\"on\">{} <span class=\"n\">({n})</span></li>",
-                    esc(year)
-                );
-            } else {
-                let _ = write!(
-                    out,
-                    "<li><a href=\"{}\">{}</a> <span class=\"n\">({n})</span></li>",
-                    link.with(|l| {
-                        l.from = from.clone();
-                        l.to = to.clone();
-                    }),
-                    esc(year)
-                );
+    let year_range = |year: &str| (format!("{year}-01-01"), format!("{year}-12-31"));
+    html! {
+        aside aria-label="筛选" {
+            h2 { "信息分类" }
+            ul class="facet-category" {
+                @if link.category.is_empty() {
+                    li class="on" { "全部 " span class="n" { "(" (all_count) ")" } }
+                } @else {
+                    li {
+                        a href=(link.with(|l| l.category.clear())) { "全部" }
+                        " " span class="n" { "(" (all_count) ")" }
+                    }
+                }
+                @for name in CATEGORIES.iter().copied().chain(std::iter::once(KIND_NEWS)) {
+                    @let n = response.facets.category.get(name);
+                    @if link.category == name {
+                        li class="on" aria-current="true" { (name) " " span class="n" { "(" (n) ")" } }
+                    } @else if n > 0 {
+                        li {
+                            a href=(link.with(|l| l.category = name.to_string())) { (name) }
+                            " " span class="n" { "(" (n) ")" }
+                        }
+                    } @else {
+                        li class="n" { (name) " (0)" }
+                    }
+                }
+            }
+            @if !response.facets.year.0.is_empty() {
+                h2 { "发布年份" }
+                ul class="facet-year" {
+                    @for (year, n) in &response.facets.year.0 {
+                        @let (from, to) = year_range(year);
+                        @if link.from == from && link.to == to {
+                            li class="on" { (year) " " span class="n" { "(" (n) ")" } }
+                        } @else {
+                            li {
+                                a href=(link.with(|l| {
+                                    l.from = from.clone();
+                                    l.to = to.clone();
+                                })) { (year) }
+                                " " span class="n" { "(" (n) ")" }
+                            }
+                        }
+                    }
+                }
+            }
+            @if !response.facets.publisher.0.is_empty() {
+                h2 { "发布机构" }
+                ul class="facet-publisher" {
+                    @for (publisher, n) in &response.facets.publisher.0 {
+                        @if &link.publisher == publisher {
+                            li class="on" { (publisher) " " span class="n" { "(" (n) ")" } }
+                        } @else {
+                            li {
+                                a href=(link.with(|l| l.publisher = publisher.clone())) { (publisher) }
+                                " " span class="n" { "(" (n) ")" }
+                            }
+                        }
+                    }
+                }
             }
         }
-        out.push_str("</ul>");
     }
-    if !response.facets.publisher.0.is_empty() {
-        out.push_str("<h2>发布机构</h2><ul class=\"facet-publisher\">");
-        for (publisher, n) in &response.facets.publisher.0 {
-            if &link.publisher == publisher {
-                let _ = write!(
-                    out,
-                    "<li class=\"on\">{} <span class=\"n\">({n})</span></li>",
-                    esc(publisher)
-                );
-            } else {
-                let _ = write!(
-                    out,
-                    "<li><a href=\"{}\">{}</a> <span class=\"n\">({n})</span></li>",
-                    link.with(|l| l.publisher = publisher.clone()),
-                    esc(publisher)
-                );
-            }
-        }
-        out.push_str("</ul>");
-    }
-    out.push_str("</aside>");
 }
