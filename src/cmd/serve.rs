@@ -36,7 +36,7 @@ pub struct ServeArgs {
     /// Searches run at once (0 = one per core); more wait in the queue.
     #[arg(long, default_value_t = 0)]
     pub search_slots: usize,
-    /// Searches that may wait for a slot (default: 4 per core); beyond
+    /// Searches that may wait for a slot (default: 32 per slot); beyond
     /// that, 503 with Retry-After at once.
     #[arg(long)]
     pub search_queue: Option<usize>,
@@ -64,7 +64,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     }
     config.search_queue = args
         .search_queue
-        .unwrap_or(4 * config.search_slots)
+        .unwrap_or(crate::serve::QUEUE_PER_SLOT * config.search_slots)
         .min(100_000);
     config.header_timeout = seconds(args.header_timeout, 0.1, 3600.0);
     config.max_connections = args.max_connections.clamp(1, 1_000_000);
