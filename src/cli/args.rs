@@ -1,6 +1,6 @@
 //! Argument groups several commands flatten (`#[command(flatten)]`) into
-//! their own: the data directory, per-site rules, crawl settings, and the
-//! validation and retention of a new generation.
+//! their own: the data directory, per-site rules, crawl settings, the
+//! validation and retention of a new generation, and search filters.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -123,4 +123,45 @@ impl SwapArgs {
             sample_queries,
         })
     }
+}
+
+/// Filters shared by `search` and `batch`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct FilterArgs {
+    /// Only this category (repeat for several; `新闻` selects news).
+    #[arg(long = "category")]
+    pub categories: Vec<String>,
+    /// Published on or after this date (YYYY-MM-DD).
+    #[arg(long, value_parser = parse_date_arg)]
+    pub from: Option<time::Date>,
+    /// Published on or before this date (YYYY-MM-DD).
+    #[arg(long, value_parser = parse_date_arg)]
+    pub to: Option<time::Date>,
+    /// Only this publisher (发布机构), exactly.
+    #[arg(long)]
+    pub publisher: Option<String>,
+}
+
+impl FilterArgs {
+    /// A search request for `query` with these filters.
+    pub fn request(&self, query: &str) -> gongkai_index::SearchRequest {
+        gongkai_index::SearchRequest {
+            query: query.to_string(),
+            categories: self
+                .categories
+                .iter()
+                .map(|c| gongkai_index::analysis::normalize(c))
+                .collect(),
+            from: self.from,
+            to: self.to,
+            publisher: self.publisher.clone(),
+            ..Default::default()
+        }
+    }
+}
+
+/// Parses a date argument in any format portals use.
+pub fn parse_date_arg(text: &str) -> Result<time::Date, String> {
+    gongkai_index::document::parse_date(text)
+        .ok_or_else(|| format!("not a date: {text:?} (expected YYYY-MM-DD)"))
 }

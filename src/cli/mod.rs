@@ -15,7 +15,7 @@ pub mod jsonl;
 pub mod term;
 pub mod write;
 
-pub use args::{CrawlSettings, DataArgs, SitesArgs, SwapArgs};
+pub use args::{CrawlSettings, DataArgs, FilterArgs, SitesArgs, SwapArgs};
 
 use std::path::Path;
 

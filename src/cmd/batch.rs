@@ -17,9 +17,9 @@ pub struct BatchArgs {
     /// Query file (`-` for stdin): one query a line, or `qid<TAB>query`; blank and `#` lines are skipped.
     pub queries: PathBuf,
     #[command(flatten)]
-    pub data: super::DataArgs,
+    pub data: crate::cli::DataArgs,
     #[command(flatten)]
-    pub filters: super::FilterArgs,
+    pub filters: crate::cli::FilterArgs,
     /// Order of results.
     #[arg(long, default_value = "relevance", value_parser = ["relevance", "date"])]
     pub sort: String,
@@ -44,7 +44,7 @@ pub struct BatchArgs {
 }
 
 pub fn run(args: BatchArgs) -> anyhow::Result<ExitCode> {
-    let searcher = super::open_searcher(&args.data.data)?;
+    let searcher = crate::cli::open_searcher(&args.data.data)?;
     let mut template = args.filters.request("");
     template.sort = args.sort.parse::<Sort>()?;
     template.limit = usize::from(args.limit);

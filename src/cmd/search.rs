@@ -22,9 +22,9 @@ pub struct SearchArgs {
     /// The query: words (all must match), "phrases", -exclusions, OR, title:word, a 文号 or 索引号.
     pub query: String,
     #[command(flatten)]
-    pub data: super::DataArgs,
+    pub data: crate::cli::DataArgs,
     #[command(flatten)]
-    pub filters: super::FilterArgs,
+    pub filters: crate::cli::FilterArgs,
     /// Order of results.
     #[arg(long, default_value = "relevance", value_parser = ["relevance", "date"])]
     pub sort: String,
@@ -40,7 +40,7 @@ pub struct SearchArgs {
 }
 
 pub fn run(args: SearchArgs) -> anyhow::Result<ExitCode> {
-    let searcher = super::open_searcher(&args.data.data)?;
+    let searcher = crate::cli::open_searcher(&args.data.data)?;
     let mut request = args.filters.request(&args.query);
     request.sort = args.sort.parse::<Sort>()?;
     request.limit = args.limit;

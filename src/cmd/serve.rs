@@ -10,7 +10,7 @@ use anyhow::Context;
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
     #[command(flatten)]
-    pub data: super::DataArgs,
+    pub data: crate::cli::DataArgs,
     /// Address to listen on (port 0 picks a free port).
     #[arg(long, env = "GONGKAI_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
