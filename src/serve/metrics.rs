@@ -44,6 +44,7 @@ pub struct Metrics {
     requests: Family<RequestLabels, Counter>,
     duration: Histogram,
     reloads: Counter,
+    stats_counted: Counter,
 }
 
 impl Metrics {
@@ -52,6 +53,7 @@ impl Metrics {
         let requests = Family::<RequestLabels, Counter>::default();
         let duration = Histogram::new(BUCKETS);
         let reloads = Counter::default();
+        let stats_counted = Counter::default();
         let mut registry = Registry::default();
         registry.register(
             "gongkai_requests",
@@ -68,12 +70,18 @@ impl Metrics {
             "Generations swapped in since start",
             reloads.clone(),
         );
+        registry.register(
+            "gongkai_stats_counted",
+            "Times the /stats figures were counted over the live index (once per generation)",
+            stats_counted.clone(),
+        );
         registry.register_collector(Box::new(Now { live, admission }));
         Metrics {
             registry,
             requests,
             duration,
             reloads,
+            stats_counted,
         }
     }
 
@@ -91,6 +99,11 @@ impl Metrics {
     /// Counts a generation swapped in.
     pub fn reloaded(&self) {
         self.reloads.inc();
+    }
+
+    /// Counts the /stats figures counted over the live index.
+    pub fn stats_counted(&self) {
+        self.stats_counted.inc();
     }
 
     /// The exposition text.

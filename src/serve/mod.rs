@@ -24,6 +24,7 @@ pub mod listener;
 pub mod metrics;
 pub mod page;
 pub mod portal;
+pub mod stats;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -146,6 +147,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Slots and queue of index work.
     pub admission: Arc<admission::Admission>,
+    /// The annual figures of the live index, counted once per generation (`/stats`).
+    pub stats: stats::StatsCache,
 }
 
 impl AppState {
@@ -202,6 +205,7 @@ pub fn state(config: Config) -> anyhow::Result<AppState> {
         live,
         admission,
         config: Arc::new(config),
+        stats: stats::StatsCache::default(),
     })
 }
 
@@ -214,6 +218,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/doc/{id}", get(api::doc))
         .route("/api/suggest", get(api::suggest))
         .route("/api/categories", get(api::categories))
+        .route("/stats", get(stats::stats_page))
         .route("/healthz", get(api::healthz))
         .route("/metrics", get(api::metrics))
         .fallback(api::not_found)
