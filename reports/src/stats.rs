@@ -547,6 +547,10 @@ fn short(label: &str, chars: usize) -> String {
     }
 }
 
+// SVG elements are closed explicitly (`rect … {}`): maud writes `rect …;`
+// as `<rect …>`, which the HTML parser leaves open in SVG, swallowing
+// what follows.
+
 /// A vertical bar chart (one column per label, bars only where the value is
 /// not 0), each bar with its `<title>` and its number above it.
 fn vertical_chart(name: &str, bars: &[Bar]) -> Markup {
@@ -558,7 +562,7 @@ fn vertical_chart(name: &str, bars: &[Bar]) -> Markup {
     html! {
         svg xmlns="http://www.w3.org/2000/svg" viewBox=(view) role="img" aria-label=(name) class="chart vbars" {
             title { (name) }
-            line x1="0" x2=(format!("{width:.1}")) y1=(format!("{:.1}", top + height)) y2=(format!("{:.1}", top + height)) stroke="#888";
+            line x1="0" x2=(format!("{width:.1}")) y1=(format!("{:.1}", top + height)) y2=(format!("{:.1}", top + height)) stroke="#888" {}
             @for (i, bar) in bars.iter().enumerate() {
                 @let x = i as f64 * slot;
                 @let h = bar_length(bar.value, max) / PLOT * height;
@@ -566,7 +570,7 @@ fn vertical_chart(name: &str, bars: &[Bar]) -> Markup {
                     g class="bar" {
                         title { (bar.label) "：" (bar.value) " 条" }
                         rect x=(format!("{:.2}", x + slot * 0.15)) y=(format!("{:.2}", top + height - h))
-                            width=(format!("{:.2}", slot * 0.7)) height=(format!("{h:.2}"));
+                            width=(format!("{:.2}", slot * 0.7)) height=(format!("{h:.2}")) {}
                         text x=(format!("{:.2}", x + slot / 2.0)) y=(format!("{:.2}", top + height - h - 4.0))
                             text-anchor="middle" { (bar.value) }
                     }
@@ -597,7 +601,7 @@ fn horizontal_chart(name: &str, bars: &[Bar]) -> Markup {
                     g class="bar" {
                         title { (bar.label) "：" (bar.value) " 条" }
                         rect x=(format!("{label_width:.1}")) y=(format!("{:.2}", y + 2.0))
-                            width=(format!("{w:.2}")) height=(format!("{:.2}", row - 6.0));
+                            width=(format!("{w:.2}")) height=(format!("{:.2}", row - 6.0)) {}
                         text x=(format!("{:.2}", label_width + w + 4.0)) y=(format!("{:.2}", y + row * 0.65)) { (bar.value) }
                     }
                 }

@@ -146,6 +146,14 @@ fn bars_are_proportional_and_only_for_non_zero_figures() {
     assert_eq!(html.matches("role=\"img\"").count(), 3, "three charts");
     assert_eq!(html.matches("aria-label=\"2023年各月发布条数\"").count(), 1);
     assert!(!html.contains("<script"), "no script");
+    // Inside SVG the HTML parser does not close `<rect>` by itself.
+    for element in ["rect", "line"] {
+        assert_eq!(
+            html.matches(&format!("<{element} ")).count(),
+            html.matches(&format!("</{element}>")).count(),
+            "every <{element}> closed"
+        );
+    }
 }
 
 #[test]
