@@ -281,7 +281,8 @@ pub fn to_json(stats: &Stats) -> Result<String, StatsError> {
 /// CSV rows `section,name,count`: `total`, `undated` (all years only),
 /// `kind`, `category` (portal order), `publisher` (most first), `month`,
 /// then `month_kind` (`YYYY-MM/kind`) and `year` (every year that has
-/// documents).
+/// documents). A name a spreadsheet would run as a formula (starting with
+/// `=`, `+`, `-`, `@`, a tab or a carriage return) gets a `'` in front.
 pub fn to_csv(stats: &Stats) -> Result<String, StatsError> {
     let mut out = csv::Writer::from_writer(Vec::new());
     out.write_record(["section", "name", "count"])?;
@@ -293,10 +294,10 @@ pub fn to_csv(stats: &Stats) -> Result<String, StatsError> {
         out.write_record(["kind", name, &n.to_string()])?;
     }
     for (name, n) in category_rows(stats) {
-        out.write_record(["category", name, &n.to_string()])?;
+        out.write_record(["category", &inert(name), &n.to_string()])?;
     }
     for (name, n) in stats.publishers_by_count() {
-        out.write_record(["publisher", name, &n.to_string()])?;
+        out.write_record(["publisher", &inert(name), &n.to_string()])?;
     }
     for (name, n) in &stats.months {
         out.write_record(["month", name, &n.to_string()])?;
@@ -314,6 +315,16 @@ pub fn to_csv(stats: &Stats) -> Result<String, StatsError> {
         .map_err(|e| StatsError::Csv(e.into_error().into()))?;
     // Every field is a Rust string: the bytes are UTF-8.
     Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// A crawled name made inert for a spreadsheet (no formula runs from a CSV
+/// cell): `'` before a leading `=`, `+`, `-`, `@`, tab or carriage return.
+fn inert(name: &str) -> std::borrow::Cow<'_, str> {
+    if name.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{name}").into()
+    } else {
+        name.into()
+    }
 }
 
 /// The 20 categories in the portal's order, then any other category given.

@@ -9,6 +9,7 @@
 //!
 //! The index answers with structure (hits with text and highlight ranges,
 //! suggestions); [`json`] and [`page`] each render it their own way.
+//! [`stats`] serves the annual figures, counted once per live index.
 //!
 //! Under load and abuse: index work goes through [`admission`] (bounded
 //! slots and queue, cheap 503s beyond), connections through [`listener`]

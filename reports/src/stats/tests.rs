@@ -263,6 +263,17 @@ fn csv_and_json_keep_their_shape() {
     assert!(csv.contains("\nmonth_kind,2023-03/新闻,2\n"));
     assert!(csv.contains("\nyear,2022,2\n"));
     assert!(!csv.contains("undated"), "only for all years");
+    // A publisher a spreadsheet would run as a formula is made inert.
+    let docs = vec![
+        doc(Some("2023-05-01"), "=HYPERLINK(\"http://x\")", None, true),
+        doc(Some("2023-05-01"), "@SUM(A1)", None, true),
+    ];
+    let evil = to_csv(&Tally::from_documents(&docs).stats(Some(2023))).expect("csv");
+    assert!(
+        evil.contains("\npublisher,\"'=HYPERLINK(\"\"http://x\"\")\",1\n"),
+        "{evil}"
+    );
+    assert!(evil.contains("\npublisher,'@SUM(A1),1\n"), "{evil}");
     let json: serde_json::Value =
         serde_json::from_str(&to_json(&stats).expect("json")).expect("parse");
     assert_eq!(json["year"], 2023);
