@@ -1,9 +1,9 @@
 //! `/metrics` through `prometheus-client`, in the Prometheus text format
 //! (0.0.4): requests by route and status, a latency histogram with fixed
 //! buckets, generations swapped in, times `/stats` counted its figures,
-//! and, read at scrape time, the live
-//! generation, its size and the admission slots and queue. Owns the metric
-//! names; never changes what it reports on.
+//! and, read at scrape time, the live generation, its size and the
+//! admission slots and queue. Owns the metric names; never changes what it
+//! reports on.
 
 use std::sync::Arc;
 use std::time::Instant;
