@@ -521,31 +521,16 @@ fn add(into: &mut Score, s: &Score) {
 }
 
 fn print_row(source: &str, extractor: &str, s: &mut Score, markdown: bool) {
+    let [start, end, contains, excludes, all] =
+        [s.start, s.end, s.contains, s.excludes, s.all].map(|n| pct(n, s.pages));
+    let (pages, empty, median) = (s.pages, s.empty, median(&mut s.times));
     if markdown {
         println!(
-            "| {source} | {} | {extractor} | {} | {} | {} | {} | {} | {} | {:.2} |",
-            s.pages,
-            pct(s.start, s.pages),
-            pct(s.end, s.pages),
-            pct(s.contains, s.pages),
-            pct(s.excludes, s.pages),
-            pct(s.all, s.pages),
-            s.empty,
-            median(&mut s.times)
+            "| {source} | {pages} | {extractor} | {start} | {end} | {contains} | {excludes} | {all} | {empty} | {median:.2} |"
         );
-        return;
+    } else {
+        println!(
+            "{source:<22} {pages:>5}  {extractor:<25} {start:>7} {end:>7} {contains:>8} {excludes:>8} {all:>7} {empty:>5} {median:>10.2}"
+        );
     }
-    println!(
-        "{:<22} {:>5}  {:<25} {:>7} {:>7} {:>8} {:>8} {:>7} {:>5} {:>10.2}",
-        source,
-        s.pages,
-        extractor,
-        pct(s.start, s.pages),
-        pct(s.end, s.pages),
-        pct(s.contains, s.pages),
-        pct(s.excludes, s.pages),
-        pct(s.all, s.pages),
-        s.empty,
-        median(&mut s.times)
-    );
 }

@@ -500,40 +500,50 @@ mod tests {
     #[test]
     fn assignment_order_and_breadcrumbs() {
         let t = default();
-        let a = t
-            .assign(&CategoryHints {
-                category_hint: "统计信息",
-                column: "政府文件",
-                url: "/xxgk/zfcg/1.html",
-                ..Default::default()
-            })
-            .unwrap();
-        assert_eq!(
-            (a.category.as_deref(), a.source),
-            (Some("统计信息"), SOURCE_METADATA)
-        );
-        let a = t
-            .assign(&CategoryHints {
-                column: "政府文件",
-                url: "/xxgk/zfcg/1.html",
-                ..Default::default()
-            })
-            .unwrap();
-        assert_eq!(
-            (a.category.as_deref(), a.source),
-            (Some("政府文件"), SOURCE_COLUMN)
-        );
-        let a = t
-            .assign(&CategoryHints {
-                breadcrumb: "当前位置：首页 >> 信息公开 >> 中标公告 >> 正文",
-                url: "/info/1017/1.htm",
-                ..Default::default()
-            })
-            .unwrap();
-        assert_eq!(
-            (a.category.as_deref(), a.source),
-            (Some("中标公告"), SOURCE_COLUMN)
-        );
+        // (hints, expected category, expected source): metadata beats the
+        // column, the column beats the URL, a breadcrumb names the column.
+        let cases = [
+            (
+                CategoryHints {
+                    category_hint: "统计信息",
+                    column: "政府文件",
+                    url: "/xxgk/zfcg/1.html",
+                    ..Default::default()
+                },
+                "统计信息",
+                SOURCE_METADATA,
+            ),
+            (
+                CategoryHints {
+                    column: "政府文件",
+                    url: "/xxgk/zfcg/1.html",
+                    ..Default::default()
+                },
+                "政府文件",
+                SOURCE_COLUMN,
+            ),
+            (
+                CategoryHints {
+                    breadcrumb: "当前位置：首页 >> 信息公开 >> 中标公告 >> 正文",
+                    url: "/info/1017/1.htm",
+                    ..Default::default()
+                },
+                "中标公告",
+                SOURCE_COLUMN,
+            ),
+            (
+                CategoryHints {
+                    url: "https://x.gov.cn/xxgk/sgjf/a.html?x=1",
+                    ..Default::default()
+                },
+                "三公经费",
+                SOURCE_URL,
+            ),
+        ];
+        for (hints, category, source) in cases {
+            let a = t.assign(&hints).unwrap();
+            assert_eq!((a.category.as_deref(), a.source), (Some(category), source));
+        }
         let a = t
             .assign(&CategoryHints {
                 breadcrumb: "首页 > 新闻动态 > 正文",
@@ -541,16 +551,6 @@ mod tests {
             })
             .unwrap();
         assert_eq!((a.category.clone(), a.kind()), (None, Kind::News));
-        let a = t
-            .assign(&CategoryHints {
-                url: "https://x.gov.cn/xxgk/sgjf/a.html?x=1",
-                ..Default::default()
-            })
-            .unwrap();
-        assert_eq!(
-            (a.category.as_deref(), a.source),
-            (Some("三公经费"), SOURCE_URL)
-        );
         assert_eq!(
             t.assign(&CategoryHints {
                 breadcrumb: "首页 > 某某县人民政府 > 正文",

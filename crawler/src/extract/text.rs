@@ -183,44 +183,50 @@ pub(crate) struct Line {
     pub texts: Vec<NodeId>,
 }
 
-/// The page as lines: blocks, table cells and `dt`/`dd` each start a line,
-/// inline elements are separated by [`SEP`]. At most `max` lines.
-pub(crate) fn lines(root: ElementRef<'_>, max: usize) -> Vec<Line> {
-    let mut out: Vec<Line> = Vec::new();
-    let mut cur = String::new();
-    let mut cur_node: Option<NodeId> = None;
-    let mut cur_links = 0usize;
-    let mut depth_skipped = 0usize;
-    let mut in_link = 0usize;
-    // Open blocks and cells (true for a cell) and open table rows.
-    let mut blocks: Vec<bool> = Vec::new();
-    let mut rows: Vec<NodeId> = Vec::new();
-    let mut cur_row: Option<NodeId> = None;
-    let mut cur_texts: Vec<NodeId> = Vec::new();
-    let mut pre = 0usize;
-    let flush = |out: &mut Vec<Line>,
-                 cur: &mut String,
-                 node: &mut Option<NodeId>,
-                 links: &mut usize,
-                 row: &mut Option<NodeId>,
-                 texts: &mut Vec<NodeId>| {
-        let t = collapse(cur);
-        if let Some(n) = node.take()
+/// The line being read: its text so far, where it started, its link
+/// characters, its table row and its text nodes.
+#[derive(Default)]
+struct Pending {
+    text: String,
+    node: Option<NodeId>,
+    links: usize,
+    row: Option<NodeId>,
+    texts: Vec<NodeId>,
+}
+
+impl Pending {
+    /// Ends the line: pushed to `out` when it holds any text, then cleared.
+    fn flush(&mut self, out: &mut Vec<Line>) {
+        let t = collapse(&self.text);
+        if let Some(n) = self.node.take()
             && text_len(&t) > 0
         {
             out.push(Line {
                 text: t,
                 node: n,
-                link_chars: *links,
-                row: *row,
-                texts: std::mem::take(texts),
+                link_chars: self.links,
+                row: self.row,
+                texts: std::mem::take(&mut self.texts),
             });
         }
-        texts.clear();
-        cur.clear();
-        *links = 0;
-        *row = None;
-    };
+        self.texts.clear();
+        self.text.clear();
+        self.links = 0;
+        self.row = None;
+    }
+}
+
+/// The page as lines: blocks, table cells and `dt`/`dd` each start a line,
+/// inline elements are separated by [`SEP`]. At most `max` lines.
+pub(crate) fn lines(root: ElementRef<'_>, max: usize) -> Vec<Line> {
+    let mut out: Vec<Line> = Vec::new();
+    let mut cur = Pending::default();
+    let mut depth_skipped = 0usize;
+    let mut in_link = 0usize;
+    // Open blocks and cells (true for a cell) and open table rows.
+    let mut blocks: Vec<bool> = Vec::new();
+    let mut rows: Vec<NodeId> = Vec::new();
+    let mut pre = 0usize;
     for edge in root.traverse() {
         if out.len() >= max {
             break;
@@ -231,14 +237,7 @@ pub(crate) fn lines(root: ElementRef<'_>, max: usize) -> Vec<Line> {
                     if depth_skipped > 0 || skipped(e) {
                         depth_skipped += 1;
                     } else if BLOCK.contains(&e.name()) || CELL.contains(&e.name()) {
-                        flush(
-                            &mut out,
-                            &mut cur,
-                            &mut cur_node,
-                            &mut cur_links,
-                            &mut cur_row,
-                            &mut cur_texts,
-                        );
+                        cur.flush(&mut out);
                         blocks.push(CELL.contains(&e.name()));
                         if e.name() == "tr" {
                             rows.push(node.id());
@@ -250,8 +249,8 @@ pub(crate) fn lines(root: ElementRef<'_>, max: usize) -> Vec<Line> {
                         if e.name() == "a" {
                             in_link += 1;
                         }
-                        if !cur.is_empty() && !cur.ends_with(SEP) {
-                            cur.push(SEP);
+                        if !cur.text.is_empty() && !cur.text.ends_with(SEP) {
+                            cur.text.push(SEP);
                         }
                     }
                 }
@@ -264,31 +263,24 @@ pub(crate) fn lines(root: ElementRef<'_>, max: usize) -> Vec<Line> {
                     };
                     for (k, part) in parts.into_iter().enumerate() {
                         if k > 0 {
-                            flush(
-                                &mut out,
-                                &mut cur,
-                                &mut cur_node,
-                                &mut cur_links,
-                                &mut cur_row,
-                                &mut cur_texts,
-                            );
+                            cur.flush(&mut out);
                         }
-                        if cur_node.is_none() && part.chars().any(|c| !is_space(c)) {
-                            cur_node = node.parent().map(|p| p.id());
-                            cur_row = if blocks.last() == Some(&true) {
+                        if cur.node.is_none() && part.chars().any(|c| !is_space(c)) {
+                            cur.node = node.parent().map(|p| p.id());
+                            cur.row = if blocks.last() == Some(&true) {
                                 rows.last().copied()
                             } else {
                                 None
                             };
                         }
                         if in_link > 0 {
-                            cur_links += text_len(part);
+                            cur.links += text_len(part);
                         }
-                        if cur_texts.len() < 256 && cur_texts.last() != Some(&node.id()) {
-                            cur_texts.push(node.id());
+                        if cur.texts.len() < 256 && cur.texts.last() != Some(&node.id()) {
+                            cur.texts.push(node.id());
                         }
-                        if cur.len() < 4096 {
-                            cur.push_str(part);
+                        if cur.text.len() < 4096 {
+                            cur.text.push_str(part);
                         }
                     }
                 }
@@ -299,14 +291,7 @@ pub(crate) fn lines(root: ElementRef<'_>, max: usize) -> Vec<Line> {
                     if depth_skipped > 0 {
                         depth_skipped -= 1;
                     } else if BLOCK.contains(&e.name()) || CELL.contains(&e.name()) {
-                        flush(
-                            &mut out,
-                            &mut cur,
-                            &mut cur_node,
-                            &mut cur_links,
-                            &mut cur_row,
-                            &mut cur_texts,
-                        );
+                        cur.flush(&mut out);
                         blocks.pop();
                         if e.name() == "tr" {
                             rows.pop();
@@ -318,22 +303,15 @@ pub(crate) fn lines(root: ElementRef<'_>, max: usize) -> Vec<Line> {
                         if e.name() == "a" {
                             in_link = in_link.saturating_sub(1);
                         }
-                        if !cur.is_empty() && !cur.ends_with(SEP) {
-                            cur.push(SEP);
+                        if !cur.text.is_empty() && !cur.text.ends_with(SEP) {
+                            cur.text.push(SEP);
                         }
                     }
                 }
             }
         }
     }
-    flush(
-        &mut out,
-        &mut cur,
-        &mut cur_node,
-        &mut cur_links,
-        &mut cur_row,
-        &mut cur_texts,
-    );
+    cur.flush(&mut out);
     out
 }
 
