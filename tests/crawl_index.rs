@@ -10,22 +10,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use gongkai_index::{DataDir, SearchRequest, Searcher};
-use serve_support::{Portal, crawl_portal, make_site, read_truth, shared};
-
-#[derive(serde::Deserialize)]
-struct Truth {
-    url: String,
-    kind: String,
-    category: Option<String>,
-    #[serde(default)]
-    attachments: Vec<TruthAttachment>,
-}
-
-#[derive(serde::Deserialize)]
-struct TruthAttachment {
-    url: String,
-    phrase: String,
-}
+use serve_support::{Portal, SiteTruth, crawl_portal, make_site, read_truth, shared};
 
 /// Real attachment files in crawler/tests/fixtures, each with a project code
 /// found nowhere else: a Word 97 `.doc` written by LibreOffice and an OFD.
@@ -37,7 +22,7 @@ const PLANTED: [(&str, &str); 2] = [
 /// Points the first attachment of the `nth` article that has one at the
 /// fixture `file` instead (same path, the fixture's extension), and returns
 /// that article's path. Pages are rewritten as bytes, so GBK pages stay GBK.
-fn plant_attachment(site: &Path, truth: &[Truth], nth: usize, file: &str) -> String {
+fn plant_attachment(site: &Path, truth: &[SiteTruth], nth: usize, file: &str) -> String {
     let article = truth
         .iter()
         .filter(|t| t.kind == "article" && !t.attachments.is_empty())
@@ -73,7 +58,7 @@ fn crawl_and_check(style: &str) {
         &["site", "--style", style],
         &site,
     );
-    let truth: Vec<Truth> = read_truth(&site);
+    let truth: Vec<SiteTruth> = read_truth(&site);
     let planted: Vec<String> = PLANTED
         .iter()
         .enumerate()
@@ -83,7 +68,7 @@ fn crawl_and_check(style: &str) {
     let data = tmp.path().join("data");
     crawl_portal(&portal, &data);
 
-    let articles: Vec<&Truth> = truth.iter().filter(|t| t.kind == "article").collect();
+    let articles: Vec<&SiteTruth> = truth.iter().filter(|t| t.kind == "article").collect();
 
     let dir = DataDir::new(&data);
     let searcher = Searcher::new(

@@ -16,28 +16,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use gongkai_index::{DataDir, Document, SearchRequest, Searcher};
-use serve_support::{Portal, crawl_portal, make_site, read_truth};
-
-#[derive(serde::Deserialize)]
-struct Truth {
-    url: String,
-    kind: String,
-    title: String,
-    published: String,
-    publisher: String,
-    category: Option<String>,
-    index_number: String,
-    doc_number: String,
-    charset: String,
-    #[serde(default)]
-    attachments: Vec<TruthAttachment>,
-}
-
-#[derive(serde::Deserialize)]
-struct TruthAttachment {
-    url: String,
-    phrase: String,
-}
+use serve_support::{Portal, SiteTruth, crawl_portal, make_site, read_truth};
 
 /// Whitespace runs (U+3000 and U+00A0 included) as one space, trimmed.
 fn ws(s: &str) -> String {
@@ -69,8 +48,8 @@ fn style3_portal_crawled_indexed_and_searchable() {
         &[],
         &site,
     );
-    let truth: Vec<Truth> = read_truth(&site);
-    let articles: Vec<&Truth> = truth.iter().filter(|t| t.kind == "article").collect();
+    let truth: Vec<SiteTruth> = read_truth(&site);
+    let articles: Vec<&SiteTruth> = truth.iter().filter(|t| t.kind == "article").collect();
     assert!(
         articles.len() > 1900,
         "{} articles in the fixture",

@@ -289,6 +289,34 @@ impl Drop for Portal {
     }
 }
 
+/// One line of a fixture site's `truth.jsonl` (`make_portal.py`,
+/// `make_style3.py`): a page and the fields a correct extractor recovers.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct SiteTruth {
+    /// Path on the site.
+    pub url: String,
+    /// `article`, `list`…
+    pub kind: String,
+    pub title: String,
+    pub published: String,
+    pub publisher: String,
+    /// `None` for news.
+    pub category: Option<String>,
+    pub index_number: String,
+    pub doc_number: String,
+    /// The page's charset (style3).
+    pub charset: String,
+    pub attachments: Vec<TruthAttachment>,
+}
+
+/// An attachment of a fixture page and the phrase a search finds it by.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct TruthAttachment {
+    pub url: String,
+    pub phrase: String,
+}
+
 /// The lines of a fixture site's `truth.jsonl`.
 pub fn read_truth<T: serde::de::DeserializeOwned>(site: &Path) -> Vec<T> {
     std::fs::read_to_string(site.join("truth.jsonl"))
