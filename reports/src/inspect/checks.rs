@@ -213,7 +213,7 @@ pub fn inspect(snap: &Snapshot, cfg: &InspectConfig, as_of: time::Date) -> super
     let homes = home_rows(&ctx);
     broken_links(&mut ctx, &homes);
     let (home_newest, home_newest_url) = home_freshness(&mut ctx, &homes);
-    let columns = columns(&mut ctx);
+    let columns = columns(&mut ctx, &homes);
     documents(&mut ctx);
     let hosts = availability(&mut ctx);
 
@@ -412,12 +412,24 @@ fn find(parent: &mut [usize], mut i: usize) -> usize {
     i
 }
 
-fn columns(ctx: &mut Ctx<'_>) -> Vec<ColumnStatus> {
+/// The folder of a URL (`http://h/a/b/` of `http://h/a/b/index_2.htm`):
+/// a column's pages share it.
+fn folder(url: &str) -> &str {
+    let path_start = url.find("://").map_or(0, |i| i + 3);
+    let end = url.find(['?', '#']).unwrap_or(url.len());
+    match url[path_start..end].rfind('/') {
+        Some(i) => &url[..path_start + i + 1],
+        None => &url[..end],
+    }
+}
+
+fn columns(ctx: &mut Ctx<'_>, homes: &[usize]) -> Vec<ColumnStatus> {
     let urls = &ctx.snap.urls;
+    // The home page is no column, though it may read as a list.
     let lists: Vec<usize> = urls
         .iter()
         .enumerate()
-        .filter(|(_, r)| r.facts.as_ref().is_some_and(|f| f.kind == "list"))
+        .filter(|(i, r)| !homes.contains(i) && r.facts.as_ref().is_some_and(|f| f.kind == "list"))
         .map(|(i, _)| i)
         .collect();
     let is_list: HashSet<usize> = lists.iter().copied().collect();
@@ -431,7 +443,9 @@ fn columns(ctx: &mut Ctx<'_>) -> Vec<ColumnStatus> {
             let Some(&t) = ctx.by_key.get(key.as_str()) else {
                 continue;
             };
-            if is_list.contains(&t) {
+            // "首页" and "上一页" count as pagination too: only pages of
+            // one folder are pages of one column.
+            if is_list.contains(&t) && folder(&urls[l].key) == folder(&urls[t].key) {
                 let (a, b) = (find(&mut parent, l), find(&mut parent, t));
                 if a != b {
                     // The shallower, shorter URL is the column's first page.
@@ -463,6 +477,7 @@ fn columns(ctx: &mut Ctx<'_>) -> Vec<ColumnStatus> {
         groups.entry(root).or_default().push(l);
     }
     let mut out = Vec::new();
+    let mut with_items: HashSet<usize> = HashSet::new();
     for (root, pages) in &groups {
         let mut items: HashSet<usize> = HashSet::new();
         for &p in pages {
@@ -481,24 +496,25 @@ fn columns(ctx: &mut Ctx<'_>) -> Vec<ColumnStatus> {
                 }
             }
         }
-        out.push(column_status(ctx, *root, pages.len(), &items));
+        // A list of columns (a directory page) is no column itself.
+        if !items.is_empty() {
+            with_items.extend(pages.iter().copied());
+            out.push(column_status(ctx, *root, pages.len(), &items));
+        }
     }
-    // Blank columns: pages that say they list nothing and show no item,
-    // outside a column that has items.
-    let with_items: HashSet<usize> = groups
-        .iter()
-        .zip(&out)
-        .filter(|(_, c)| c.items > 0)
-        .flat_map(|((_, pages), _)| pages.iter().copied())
-        .collect();
+    // Blank columns: pages that say they list nothing, or list pages with
+    // nothing but navigation, outside a column that has items.
     for (i, row) in urls.iter().enumerate() {
         let Some(f) = &row.facts else { continue };
         if with_items.contains(&i) {
             continue;
         }
-        let listed_nothing = f.items == 0
-            && (f.empty_note
-                || (f.kind == "list" && !out.iter().any(|c| c.url == row.url && c.items > 0)));
+        // Nothing but what every list page has (navigation) and pagination.
+        let bare = f.kind == "list"
+            && row.links.iter().all(|(link, pagination)| {
+                *pagination || link_key(link).is_none_or(|k| boilerplate(&k))
+            });
+        let listed_nothing = f.items == 0 && (f.empty_note || bare) && !homes.contains(&i);
         if !listed_nothing {
             continue;
         }
@@ -512,9 +528,7 @@ fn columns(ctx: &mut Ctx<'_>) -> Vec<ColumnStatus> {
         } else {
             f.title.clone()
         };
-        if let Some(c) = out.iter_mut().find(|c| c.url == row.url) {
-            c.blank = true;
-        } else {
+        {
             out.push(ColumnStatus {
                 url: row.url.clone(),
                 name: name.clone(),
