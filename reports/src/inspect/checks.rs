@@ -496,33 +496,31 @@ fn columns(ctx: &mut Ctx<'_>, homes: &[usize]) -> Vec<ColumnStatus> {
                 }
             }
         }
-        // A list of columns (a directory page) is no column itself.
-        if !items.is_empty() {
+        // A column lists items beside their dates; a directory of columns
+        // (links, no dates) is no column, whatever it links to.
+        let dated: u32 = pages
+            .iter()
+            .filter_map(|&p| urls[p].facts.as_ref())
+            .map(|f| f.items)
+            .sum();
+        if !items.is_empty() && dated > 0 {
             with_items.extend(pages.iter().copied());
             out.push(column_status(ctx, *root, pages.len(), &items));
         }
     }
-    // Blank columns: pages that say they list nothing, or list pages with
-    // nothing but navigation, outside a column that has items.
+    // Blank columns: pages that say they list nothing (暂无信息, 共0条) and
+    // show no item, outside a column that has items. (A list page with no
+    // item and no such words is not told from a page of links and text.)
     for (i, row) in urls.iter().enumerate() {
         let Some(f) = &row.facts else { continue };
         if with_items.contains(&i) {
             continue;
         }
-        // Nothing but what every list page has (navigation) and pagination.
-        let bare = f.kind == "list"
-            && row.links.iter().all(|(link, pagination)| {
-                *pagination || link_key(link).is_none_or(|k| boilerplate(&k))
-            });
-        let listed_nothing = f.items == 0 && (f.empty_note || bare) && !homes.contains(&i);
+        let listed_nothing = f.items == 0 && f.empty_note && !homes.contains(&i);
         if !listed_nothing {
             continue;
         }
-        let why = if f.empty_note {
-            "the page says it has no items (暂无信息 / 共0条)"
-        } else {
-            "a list page without items"
-        };
+        let why = "the page says it has no items (暂无信息 / 共0条)";
         let name = if f.title.is_empty() {
             row.url.clone()
         } else {
@@ -664,6 +662,26 @@ fn is_disclosure(doc: &Document) -> bool {
         })
 }
 
+/// Characters of a document's text beyond its metadata: a page that is
+/// only a scanned image may still yield its 索引号 or "无" from a table.
+fn own_text_chars(doc: &Document) -> usize {
+    let mut text: String = doc.body.chars().filter(|c| !c.is_whitespace()).collect();
+    let squash = |s: &str| -> String { s.chars().filter(|c| !c.is_whitespace()).collect() };
+    for known in [
+        &doc.index_number,
+        &doc.doc_number,
+        &doc.publisher,
+        &doc.title,
+        doc.published.as_ref().unwrap_or(&String::new()),
+    ] {
+        let k = squash(known);
+        if !k.is_empty() {
+            text = text.replace(&k, "");
+        }
+    }
+    text.chars().filter(|c| *c != '无').count()
+}
+
 /// Per document: metadata, dates, attachments, image-only text; then
 /// the same item under several URLs.
 fn documents(ctx: &mut Ctx<'_>) {
@@ -736,7 +754,7 @@ fn documents(ctx: &mut Ctx<'_>) {
                 format!("{title} on 「{}」: {err}", doc.title),
             ));
         }
-        let chars = doc.body.chars().filter(|c| !c.is_whitespace()).count();
+        let chars = own_text_chars(doc);
         if doc.attachments.is_empty() && chars < ctx.cfg.min_text_chars {
             found.push((
                 Check::ImageOnly,
