@@ -1112,3 +1112,26 @@ fn record(
     tx.commit()?;
     Ok(wrote)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::says_empty;
+
+    #[test]
+    fn pages_that_say_they_list_nothing() {
+        assert!(says_empty("<div class=\"list\"><p>暂无信息</p></div>"));
+        assert!(says_empty("<div class=\"page\">共0条 第1/1页</div>"));
+        assert!(says_empty("共 0 条记录"));
+        assert!(says_empty("共\u{3000}0\u{3000}條"));
+        assert!(says_empty("暫無資料"));
+        assert!(!says_empty("共10条 第1/1页"));
+        assert!(!says_empty("共05条"));
+        assert!(
+            !says_empty("本月暂无活动。"),
+            "a calendar month without events"
+        );
+        assert!(!says_empty("共同推进 0 项"));
+        // Many 共 without a count end the scan.
+        assert!(!says_empty(&"共同".repeat(10_000)));
+    }
+}

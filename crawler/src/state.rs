@@ -953,6 +953,77 @@ mod tests {
         assert_eq!(st.queue(run2).unwrap().len(), 1);
     }
 
+    /// A state written before the self-inspection's page facts opens (the
+    /// columns are added), reads with none, and keeps the facts a page gave
+    /// through a 304 revisit that gives none.
+    #[test]
+    fn old_states_open_and_page_facts_survive_revisits() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("crawl.sqlite");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(SCHEMA).unwrap();
+            conn.execute_batch(
+                "INSERT INTO runs (id, started, finished, seeds) VALUES (1, 0, 1, '[\"http://h/\"]');
+                 INSERT INTO urls (key, url, depth, run, state, outcome, http_status, links)
+                 VALUES ('http://h/', 'http://h/', 0, 1, 'done', 'list', 200, '[[\"http://h/a\",false]]');",
+            )
+            .unwrap();
+            let columns: Vec<String> = conn
+                .prepare("SELECT name FROM pragma_table_info('urls')")
+                .unwrap()
+                .query_map([], |r| r.get(0))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            assert!(!columns.iter().any(|c| c == "ms"), "the old layout");
+        }
+        let mut st = State::open(&path).unwrap();
+        let snap = st.snapshot().unwrap().unwrap();
+        assert_eq!((snap.run, snap.finished), (1, true));
+        assert_eq!(snap.seeds, vec!["http://h/".to_string()]);
+        assert_eq!(snap.urls.len(), 1);
+        assert_eq!(snap.urls[0].links, vec![("http://h/a".to_string(), false)]);
+        assert!(snap.urls[0].facts.is_none() && snap.urls[0].ms.is_none());
+        let facts = PageFacts {
+            kind: "list".into(),
+            title: "工作动态".into(),
+            items: 15,
+            empty_note: false,
+        };
+        let tx = st.tx().unwrap();
+        tx.done(
+            "http://h/",
+            &UrlRecord {
+                outcome: "list",
+                fetched: true,
+                ms: Some(42),
+                facts: Some(facts.clone()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        tx.commit().unwrap();
+        let tx = st.tx().unwrap();
+        tx.done(
+            "http://h/",
+            &UrlRecord {
+                outcome: "not-modified",
+                fetched: true,
+                ms: Some(7),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        tx.commit().unwrap();
+        drop(st);
+        let st = State::open(&path).unwrap();
+        let row = &st.snapshot().unwrap().unwrap().urls[0];
+        assert_eq!(row.outcome, "not-modified");
+        assert_eq!(row.ms, Some(7));
+        assert_eq!(row.facts.as_ref(), Some(&facts));
+    }
+
     /// A record written by every gongkai so far reads into a document with
     /// what the index needs, and is written back field for field.
     #[test]
