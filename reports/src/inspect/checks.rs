@@ -851,17 +851,18 @@ fn documents(ctx: &mut Ctx<'_>) {
     }
 }
 
+/// What one host's fetches showed: the status, answer times, failures
+/// (URL, reason) and slow answers (ms, URL).
+type HostSeen = (
+    HostStatus,
+    Vec<u32>,
+    Vec<(String, String)>,
+    Vec<(u32, String)>,
+);
+
 /// Failures and slow answers per host.
 fn availability(ctx: &mut Ctx<'_>) -> Vec<HostStatus> {
-    let mut hosts: BTreeMap<
-        String,
-        (
-            HostStatus,
-            Vec<u32>,
-            Vec<(String, String)>,
-            Vec<(u32, String)>,
-        ),
-    > = BTreeMap::new();
+    let mut hosts: BTreeMap<String, HostSeen> = BTreeMap::new();
     for row in &ctx.snap.urls {
         if matches!(row.outcome.as_str(), "robots" | "") {
             continue;
