@@ -113,3 +113,43 @@ pub async fn check(snap: &Snapshot, cfg: &InspectConfig, timeout: Duration) -> V
     findings.sort_by(|a, b| a.urls.cmp(&b.urls));
     findings
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gongkai_crawler::state::UrlRow;
+
+    #[test]
+    fn only_links_off_the_crawled_hosts_each_once() {
+        let page = |url: &str, links: &[&str]| UrlRow {
+            key: url.into(),
+            url: url.into(),
+            outcome: "article".into(),
+            links: links.iter().map(|l| (l.to_string(), false)).collect(),
+            ..Default::default()
+        };
+        let snap = Snapshot {
+            urls: vec![
+                page(
+                    "http://gov.example/a",
+                    &[
+                        "http://gov.example/b",
+                        "https://www.gov.cn/zhengce/#top",
+                        "mailto:x@gov.example",
+                    ],
+                ),
+                page("http://gov.example/b", &["https://www.gov.cn/zhengce/"]),
+            ],
+            ..Default::default()
+        };
+        let links = external_links(&snap, &InspectConfig::default());
+        assert_eq!(links.len(), 1, "{links:?}");
+        assert_eq!(
+            links["https://www.gov.cn/zhengce/"],
+            vec![
+                "http://gov.example/a".to_string(),
+                "http://gov.example/b".to_string()
+            ]
+        );
+    }
+}
