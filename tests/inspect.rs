@@ -294,3 +294,65 @@ fn no_crawl_is_an_error_and_a_clean_state_exits_zero() {
     let out = run(&["inspect"], &data);
     assert_eq!(out.status.code(), Some(2), "a bad inspect.toml is an error");
 }
+
+#[test]
+fn external_links_are_asked_only_with_the_flag() {
+    let tmp = tempfile::tempdir().unwrap();
+    // A port nothing listens on any more.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let site = tmp.path().join("site");
+    std::fs::create_dir_all(site.join("site")).unwrap();
+    std::fs::create_dir_all(site.join("_meta")).unwrap();
+    let portal_page = |links: &str| {
+        format!(
+            "<html><head><meta charset=\"utf-8\"><title>样例</title></head><body><h1>样例县人民政府</h1>{links}</body></html>"
+        )
+    };
+    std::fs::write(site.join("site/index.html"), portal_page("")).unwrap();
+    let portal = serve_support::Portal::start(&site);
+    // The same server under another host name is another site; the closed
+    // port is a dead one.
+    let alive = portal.base.replace("127.0.0.1", "localhost") + "/index.html";
+    let dead = format!("http://127.0.0.1:{closed}/gone.html");
+    std::fs::write(
+        site.join("site/index.html"),
+        portal_page(&format!(
+            "<a href=\"{alive}\">友情链接</a> <a href=\"{dead}\">旧站</a>"
+        )),
+    )
+    .unwrap();
+    let data = tmp.path().join("data");
+    crawl_portal(&portal, &data);
+    std::fs::write(data.join("inspect.toml"), "home_days = 0\n").unwrap();
+    let out = run(&["inspect", "--format", "json"], &data);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let out = run(&["inspect", "--format", "json", "--external"], &data);
+    assert_eq!(out.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let found: Vec<(String, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["check"].as_str().unwrap().to_string(),
+                f["urls"][0].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        vec![("external-broken-link".to_string(), dead)],
+        "{report:#}"
+    );
+    assert_eq!(report["counts"]["external-broken-link"], 1);
+}
