@@ -12,7 +12,7 @@ mod serve_support;
 
 use std::time::Duration;
 
-use browser_support::{ELEMENT, start_driver};
+use browser_support::{Driver, start_driver};
 use serde_json::{Value, json};
 use serve_support::{Server, data_dir, wait_for};
 

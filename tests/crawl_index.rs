@@ -8,10 +8,9 @@ mod serve_support;
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::process::Command;
 
 use gongkai_index::{DataDir, SearchRequest, Searcher};
-use serve_support::{Portal, crawl_portal, read_truth, shared};
+use serve_support::{Portal, crawl_portal, make_site, read_truth, shared};
 
 #[derive(serde::Deserialize)]
 struct Truth {
@@ -69,18 +68,10 @@ fn plant_attachment(site: &Path, truth: &[Truth], nth: usize, file: &str) -> Str
 fn crawl_and_check(style: &str) {
     let tmp = tempfile::tempdir().expect("tempdir");
     let site = tmp.path().join("site");
-    let made = Command::new("python3")
-        .arg(shared().join("portal/make_portal.py"))
-        .args(["site", "--style", style, "--docs"])
-        .arg(shared().join("portal/docs.jsonl.gz"))
-        .arg("--out")
-        .arg(&site)
-        .output()
-        .expect("python3 make_portal.py");
-    assert!(
-        made.status.success(),
-        "{}",
-        String::from_utf8_lossy(&made.stderr)
+    make_site(
+        &shared().join("portal/make_portal.py"),
+        &["site", "--style", style],
+        &site,
     );
     let truth: Vec<Truth> = read_truth(&site);
     let planted: Vec<String> = PLANTED

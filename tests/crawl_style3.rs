@@ -14,10 +14,9 @@ mod serve_support;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
-use std::process::Command;
 
 use gongkai_index::{DataDir, Document, SearchRequest, Searcher};
-use serve_support::{Portal, crawl_portal, read_truth, shared};
+use serve_support::{Portal, crawl_portal, make_site, read_truth};
 
 #[derive(serde::Deserialize)]
 struct Truth {
@@ -65,18 +64,10 @@ impl Misses {
 fn style3_portal_crawled_indexed_and_searchable() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let site = tmp.path().join("site");
-    let made = Command::new("python3")
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/portal/make_style3.py"))
-        .arg("--docs")
-        .arg(shared().join("portal/docs.jsonl.gz"))
-        .arg("--out")
-        .arg(&site)
-        .output()
-        .expect("python3 make_style3.py");
-    assert!(
-        made.status.success(),
-        "{}",
-        String::from_utf8_lossy(&made.stderr)
+    make_site(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/portal/make_style3.py"),
+        &[],
+        &site,
     );
     let truth: Vec<Truth> = read_truth(&site);
     let articles: Vec<&Truth> = truth.iter().filter(|t| t.kind == "article").collect();

@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use gongkai_migration::url_path as path_of;
-use serve_support::{BIN, Portal, Server, enc, request, shared, wait_for};
+use serve_support::{BIN, Portal, Server, enc, make_site, request, shared, wait_for};
 
 fn gongkai(args: &[&str], data: &Path) -> (bool, String) {
     let out = Command::new(BIN)
@@ -93,15 +93,11 @@ fn query_loop(addr: String, stop: Arc<AtomicBool>) -> (Vec<String>, Vec<f64>) {
 fn reindex_after_migration_end_to_end() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let fixture = tmp.path().join("portal");
-    let status = Command::new("python3")
-        .arg(shared().join("portal/make_portal.py"))
-        .args(["migration", "--docs"])
-        .arg(shared().join("portal/docs.jsonl.gz"))
-        .arg("--out")
-        .arg(&fixture)
-        .status()
-        .expect("make_portal.py");
-    assert!(status.success());
+    make_site(
+        &shared().join("portal/make_portal.py"),
+        &["migration"],
+        &fixture,
+    );
     let data: PathBuf = tmp.path().join("data");
     let report_dir = tmp.path().join("report");
 

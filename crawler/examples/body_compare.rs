@@ -86,7 +86,7 @@ fn squash(s: &str, brackets: bool) -> String {
 }
 
 fn ours(case: &Case, url: &Url) -> String {
-    extract::extract(&case.text, url).body
+    extract::extract(&case.text, url).document.body
 }
 
 fn smoothie(case: &Case, mode: CandidateSelectMode) -> String {
@@ -146,23 +146,9 @@ fn judge(case: &Case, body: &str, s: &mut Score) -> Vec<&'static str> {
     wrong
 }
 
-#[derive(serde::Deserialize)]
-struct DevTruth {
-    url: String,
-    cms: String,
-    charset: String,
-    kind: String,
-    #[serde(default)]
-    body_start: Option<String>,
-    #[serde(default)]
-    body_end: Option<String>,
-    #[serde(default)]
-    body_end_any: Vec<String>,
-    #[serde(default)]
-    body_contains: Vec<String>,
-    #[serde(default)]
-    body_excludes: Vec<String>,
-}
+#[path = "../tests/support/devset_truth.rs"]
+mod devset_truth;
+use devset_truth::Truth;
 
 /// Article pages of the development set with body truth, by `devset/<cms>`.
 fn devset_cases(dir: &Path) -> BTreeMap<String, Vec<Case>> {
@@ -179,7 +165,7 @@ fn devset_cases(dir: &Path) -> BTreeMap<String, Vec<Case>> {
             continue;
         };
         // Pages are being added while this runs: skip a half-written file.
-        let truth: DevTruth = match serde_json::from_str(&raw) {
+        let truth: Truth = match serde_json::from_str(&raw) {
             Ok(t) => t,
             Err(e) => {
                 eprintln!("skipped {}: {e}", path.display());

@@ -149,7 +149,7 @@ fn says_empty(text: &str) -> bool {
 fn facts_of(ex: &extract::Extracted, html: &str) -> PageFacts {
     PageFacts {
         kind: ex.kind().name().into(),
-        title: ex.title.chars().take(200).collect(),
+        title: ex.document.title.chars().take(200).collect(),
         items: u32::try_from(ex.evidence.dated_links).unwrap_or(u32::MAX),
         empty_note: says_empty(html),
     }
@@ -805,7 +805,7 @@ async fn process(shared: &Shared, item: &QueueItem, seen: &mut Seen) -> PageOutc
             why,
         };
     }
-    let hash = content_hash(&ex.title, &ex.body);
+    let hash = content_hash(&ex.document.title, &ex.document.body);
     if item.content_hash.as_deref() == Some(hash.as_str()) {
         return PageOutcome::SameDocument {
             hash,
@@ -854,25 +854,14 @@ async fn process(shared: &Shared, item: &QueueItem, seen: &mut Seen) -> PageOutc
         }
         atts.push(att);
     }
-    let doc = Document {
-        id: document_id(ex.index_number.as_deref(), ex.doc_number.as_deref(), &hash),
-        url: url.to_string(),
-        title: ex.title,
-        body: ex.body,
-        published: ex.published,
-        publisher: ex.publisher.unwrap_or_default(),
-        column: ex.column.unwrap_or_default(),
-        breadcrumb: ex.breadcrumb,
-        category_hint: ex.category_hint.unwrap_or_default(),
-        doc_number: ex.doc_number.unwrap_or_default(),
-        index_number: ex.index_number.unwrap_or_default(),
-        // The site's own name; the crawl state falls back to the host.
-        source: ex.site_name.unwrap_or_default(),
-        attachment_text: attachment_text(&atts),
-        attachments: atts,
-        content_hash: hash,
-        ..Default::default()
-    };
+    // The extractor's document, given its identity and attachments (its
+    // `source` is the site's own name; the crawl state falls back to the host).
+    let mut doc = ex.document;
+    doc.id = document_id(Some(&doc.index_number), Some(&doc.doc_number), &hash);
+    doc.url = url.to_string();
+    doc.attachment_text = attachment_text(&atts);
+    doc.attachments = atts;
+    doc.content_hash = hash;
     PageOutcome::Document {
         doc: Box::new(doc),
         validators,

@@ -11,33 +11,9 @@ use std::path::{Path, PathBuf};
 use gongkai_crawler::extract::{self, PageKind};
 use gongkai_crawler::url::Url;
 
-#[derive(serde::Deserialize)]
-struct Truth {
-    url: String,
-    cms: String,
-    charset: String,
-    kind: String,
-    title: Option<String>,
-    published: Option<String>,
-    publisher: Option<String>,
-    doc_number: Option<String>,
-    index_number: Option<String>,
-    #[serde(default)]
-    body_start: Option<String>,
-    #[serde(default)]
-    body_end: Option<String>,
-    /// Other acceptable starts, where the truth allows the document's own
-    /// heading (a repeat of the title and 文号) to be left out.
-    #[serde(default)]
-    body_start_any: Vec<String>,
-    /// Other acceptable ends, where the truth allows a trailer to stay.
-    #[serde(default)]
-    body_end_any: Vec<String>,
-    #[serde(default)]
-    body_contains: Vec<String>,
-    #[serde(default)]
-    body_excludes: Vec<String>,
-}
+#[path = "support/devset_truth.rs"]
+mod devset_truth;
+use devset_truth::Truth;
 
 fn devset() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/devset/pages")
@@ -113,21 +89,30 @@ fn development_set_fields() {
                 ex.evidence.reasons.join("; ")
             ));
         }
-        let body = squash(&ex.body);
+        let body = squash(&ex.document.body);
         let checks: [(&str, bool); 8] = [
             (
                 "title",
-                truth.title.as_deref().map(squash) == Some(squash(&ex.title)),
+                truth.title.as_deref().map(squash) == Some(squash(&ex.document.title)),
             ),
-            ("published", truth.published == ex.published),
-            ("publisher", truth.publisher == ex.publisher),
+            ("published", truth.published == ex.document.published),
+            (
+                "publisher",
+                truth.publisher.as_deref().unwrap_or_default() == ex.document.publisher,
+            ),
             (
                 "doc_number",
-                truth.doc_number.as_deref().map(squash) == ex.doc_number.as_deref().map(squash),
+                truth.doc_number.as_deref().map(squash).unwrap_or_default()
+                    == squash(&ex.document.doc_number),
             ),
             (
                 "index_number",
-                truth.index_number.as_deref().map(squash) == ex.index_number.as_deref().map(squash),
+                truth
+                    .index_number
+                    .as_deref()
+                    .map(squash)
+                    .unwrap_or_default()
+                    == squash(&ex.document.index_number),
             ),
             (
                 "body_start",
@@ -163,15 +148,19 @@ fn development_set_fields() {
             all &= ok;
             if !ok {
                 let got = match field {
-                    "title" => ex.title.clone(),
-                    "published" => format!("{:?}", ex.published),
-                    "publisher" => format!("{:?}", ex.publisher),
-                    "doc_number" => format!("{:?}", ex.doc_number),
-                    "index_number" => format!("{:?}", ex.index_number),
-                    "body_start" => ex.body.chars().take(40).collect(),
+                    "title" => ex.document.title.clone(),
+                    "published" => format!("{:?}", ex.document.published),
+                    "publisher" => format!("{:?}", ex.document.publisher),
+                    "doc_number" => format!("{:?}", ex.document.doc_number),
+                    "index_number" => format!("{:?}", ex.document.index_number),
+                    "body_start" => ex.document.body.chars().take(40).collect(),
                     _ => {
-                        let n = ex.body.chars().count();
-                        ex.body.chars().skip(n.saturating_sub(40)).collect()
+                        let n = ex.document.body.chars().count();
+                        ex.document
+                            .body
+                            .chars()
+                            .skip(n.saturating_sub(40))
+                            .collect()
                     }
                 };
                 misses.push(format!("{name}: {field} wrong, got {got:?}"));

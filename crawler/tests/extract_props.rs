@@ -84,11 +84,11 @@ fn check(html: &str) {
     let ex = extract::extract(html, &url);
     // Nothing is invented: the text out is never longer than the page in.
     assert!(
-        ex.body.len() <= html.len() + 16,
+        ex.document.body.len() <= html.len() + 16,
         "body longer than the page"
     );
     assert!(
-        ex.title.len() <= html.len() + 16,
+        ex.document.title.len() <= html.len() + 16,
         "title longer than the page"
     );
     // Links read from the page, plus generated pagination, stay capped.
@@ -98,7 +98,7 @@ fn check(html: &str) {
         ex.links.len()
     );
     assert!(ex.attachments.len() <= 5000);
-    if let Some(d) = &ex.published {
+    if let Some(d) = &ex.document.published {
         assert_eq!(d.len(), 10, "{d}");
     }
 }

@@ -220,6 +220,13 @@ impl Searcher {
         self.reader.searcher().num_docs()
     }
 
+    /// Changes whenever the reader has reloaded (a commit to this
+    /// generation became visible): the key for what is counted over all the
+    /// documents and kept (the server's `/stats`).
+    pub fn reader_version(&self) -> u64 {
+        self.reader.searcher().generation().generation_id()
+    }
+
     /// Reloads the reader now (after a commit in this process).
     pub fn reload(&self) -> Result<(), Error> {
         Ok(self.reader.reload()?)

@@ -125,7 +125,7 @@ impl SwapArgs {
     }
 }
 
-/// Filters shared by `search` and `batch`.
+/// Which results `search` and `batch` return, and in which order.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct FilterArgs {
     /// Only this category (repeat for several; `新闻` selects news).
@@ -140,10 +140,23 @@ pub struct FilterArgs {
     /// Only this publisher (发布机构), exactly.
     #[arg(long)]
     pub publisher: Option<String>,
+    /// Order of results.
+    #[arg(long, value_enum, default_value_t)]
+    pub sort: SortArg,
+}
+
+/// `--sort`: best match or newest first.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum SortArg {
+    /// Best match first.
+    #[default]
+    Relevance,
+    /// Newest first.
+    Date,
 }
 
 impl FilterArgs {
-    /// A search request for `query` with these filters.
+    /// A search request for `query` with these filters and order.
     pub fn request(&self, query: &str) -> gongkai_index::SearchRequest {
         gongkai_index::SearchRequest {
             query: query.to_string(),
@@ -155,6 +168,10 @@ impl FilterArgs {
             from: self.from,
             to: self.to,
             publisher: self.publisher.clone(),
+            sort: match self.sort {
+                SortArg::Relevance => gongkai_index::Sort::Relevance,
+                SortArg::Date => gongkai_index::Sort::Date,
+            },
             ..Default::default()
         }
     }

@@ -7,7 +7,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use gongkai_index::Sort;
 
 use crate::batch::output::{self, Format, OutputWriter};
 
@@ -20,9 +19,6 @@ pub struct BatchArgs {
     pub data: crate::cli::DataArgs,
     #[command(flatten)]
     pub filters: crate::cli::FilterArgs,
-    /// Order of results.
-    #[arg(long, default_value = "relevance", value_parser = ["relevance", "date"])]
-    pub sort: String,
     /// Hits per query (at most 1000).
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=1000))]
     pub limit: u16,
@@ -46,7 +42,6 @@ pub struct BatchArgs {
 pub fn run(args: BatchArgs) -> anyhow::Result<ExitCode> {
     let searcher = crate::cli::open_searcher(&args.data.data)?;
     let mut template = args.filters.request("");
-    template.sort = args.sort.parse::<Sort>()?;
     template.limit = usize::from(args.limit);
     template.snippets = args
         .fields

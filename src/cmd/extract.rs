@@ -156,6 +156,11 @@ pub fn run(args: ExtractArgs) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// A field the page did not give (empty) is reported as missing.
+fn some(text: &str) -> Option<&str> {
+    (!text.is_empty()).then_some(text)
+}
+
 fn report<'a>(ex: &'a Extracted, url: &Url, charset: String, charset_from: &'a str) -> Report<'a> {
     Report {
         url: url.to_string(),
@@ -164,18 +169,18 @@ fn report<'a>(ex: &'a Extracted, url: &Url, charset: String, charset_from: &'a s
         kind: ex.kind().name(),
         indexed: ex.kind() == extract::PageKind::Article,
         evidence: &ex.evidence,
-        title: &ex.title,
-        published: ex.published.as_deref(),
-        publisher: ex.publisher.as_deref(),
-        doc_number: ex.doc_number.as_deref(),
-        index_number: ex.index_number.as_deref(),
-        category_hint: ex.category_hint.as_deref(),
-        column: ex.column.as_deref(),
-        breadcrumb: &ex.breadcrumb,
-        body_chars: ex.body.chars().count(),
-        body_start: head(&ex.body, 60),
-        body_end: tail(&ex.body, 60),
-        body: &ex.body,
+        title: &ex.document.title,
+        published: ex.document.published.as_deref(),
+        publisher: some(&ex.document.publisher),
+        doc_number: some(&ex.document.doc_number),
+        index_number: some(&ex.document.index_number),
+        category_hint: some(&ex.document.category_hint),
+        column: some(&ex.document.column),
+        breadcrumb: &ex.document.breadcrumb,
+        body_chars: ex.document.body.chars().count(),
+        body_start: head(&ex.document.body, 60),
+        body_end: tail(&ex.document.body, 60),
+        body: &ex.document.body,
         links: ex.links.len(),
         pagination: ex
             .links

@@ -5,7 +5,7 @@
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
-use gongkai_index::{SearchResponse, Snippet, SnippetSource, Sort};
+use gongkai_index::{SearchResponse, Snippet, SnippetSource};
 
 /// `--format` of `gongkai search`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -25,9 +25,6 @@ pub struct SearchArgs {
     pub data: crate::cli::DataArgs,
     #[command(flatten)]
     pub filters: crate::cli::FilterArgs,
-    /// Order of results.
-    #[arg(long, default_value = "relevance", value_parser = ["relevance", "date"])]
-    pub sort: String,
     /// Hits to show.
     #[arg(long, default_value_t = 10)]
     pub limit: usize,
@@ -42,7 +39,6 @@ pub struct SearchArgs {
 pub fn run(args: SearchArgs) -> anyhow::Result<ExitCode> {
     let searcher = crate::cli::open_searcher(&args.data.data)?;
     let mut request = args.filters.request(&args.query);
-    request.sort = args.sort.parse::<Sort>()?;
     request.limit = args.limit;
     request.offset = args.offset;
     request.snippets = true;

@@ -1,193 +1,91 @@
 //! `gongkai stats`: the figures a 政府信息公开工作年度报告 needs, straight from
-//! the index: items published (in a year, or in all), news versus 信息公开,
-//! per category, per publisher (发布机构) and per month.
+//! the index, as a terminal table, an HTML page with SVG charts, CSV or
+//! JSON. Thin: the counting and every rendering are
+//! [`gongkai_reports::stats`]'s.
 
-use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use gongkai_index::category::{CATEGORIES, KIND_DISCLOSURE, KIND_NEWS, UNCLASSIFIED};
-use gongkai_index::{Document, Searcher};
-use serde::Serialize;
+use anyhow::Context as _;
+use gongkai_reports::stats::{self, HtmlOptions, Tally};
 
 use crate::cli::DataArgs;
-
-/// Publisher shown for documents that name none.
-pub const NO_PUBLISHER: &str = "（未注明）";
 
 /// Arguments of `gongkai stats`.
 #[derive(Debug, clap::Args)]
 pub struct StatsArgs {
     #[command(flatten)]
     pub data: DataArgs,
-    /// Only documents published in this year (by their publication date).
-    #[arg(long)]
+    /// Only documents published in this year (by their publication date);
+    /// without it, all documents.
+    #[arg(long, value_parser = parse_year)]
     pub year: Option<i32>,
     /// Output.
     #[arg(long, value_enum, default_value_t = StatsFormat::Table)]
     pub format: StatsFormat,
+    /// Write to this file instead of standard output.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Site name in the HTML page's header.
+    #[arg(long, default_value = "政府信息公开")]
+    pub title: String,
+}
+
+fn parse_year(text: &str) -> Result<i32, String> {
+    stats::parse_year(text).map_err(|e| e.to_string())
 }
 
 /// Output format of `gongkai stats`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum StatsFormat {
-    /// Tables for people.
+    /// Tables for people, aligned by display width.
     Table,
+    /// A page with the figures as SVG bar charts and tables (no script).
+    Html,
     /// `section,name,count` rows.
     Csv,
     /// The figures as JSON.
     Json,
 }
 
-/// The figures.
-#[derive(Debug, Default, Serialize)]
-pub struct Stats {
-    /// The year counted, or null for all.
-    pub year: Option<i32>,
-    /// Items published (in the year; all documents when no year).
-    pub total: u64,
-    /// Documents without a publication date (counted only when no year is given).
-    pub undated: u64,
-    /// 信息公开, 新闻 and 未分类.
-    pub kinds: BTreeMap<String, u64>,
-    /// The 20 categories (zeros included).
-    pub categories: BTreeMap<String, u64>,
-    /// Per 发布机构.
-    pub publishers: BTreeMap<String, u64>,
-    /// Per month, `YYYY-MM` (the 12 months of the year when a year is given).
-    pub months: BTreeMap<String, u64>,
-}
-
 pub fn run(args: StatsArgs) -> anyhow::Result<ExitCode> {
     let searcher = crate::cli::open_searcher(&args.data.data)?;
-    let stats = compute(&searcher, args.year)?;
-    match args.format {
-        StatsFormat::Json => println!("{}", serde_json::to_string_pretty(&stats)?),
-        StatsFormat::Csv => print!("{}", to_csv(&stats)?),
-        StatsFormat::Table => print_table(&stats),
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-/// Counts the index's documents.
-pub fn compute(searcher: &Searcher, year: Option<i32>) -> anyhow::Result<Stats> {
-    let mut stats = Stats {
-        year,
-        ..Default::default()
-    };
-    for name in CATEGORIES {
-        stats.categories.insert(name.to_string(), 0);
-    }
-    for kind in [KIND_DISCLOSURE, KIND_NEWS] {
-        stats.kinds.insert(kind.to_string(), 0);
-    }
-    if let Some(y) = year {
-        for m in 1..=12 {
-            stats.months.insert(format!("{y:04}-{m:02}"), 0);
-        }
-    }
-    searcher.for_each_document(|doc| {
-        let date = doc.published_date();
-        match (year, date) {
-            (Some(y), Some(d)) if d.year() == y => {}
-            (Some(_), _) => return Ok(()),
-            (None, None) => stats.undated += 1,
-            (None, Some(_)) => {}
-        }
-        count(&mut stats, &doc, date);
-        Ok(())
-    })?;
-    Ok(stats)
-}
-
-fn count(stats: &mut Stats, doc: &Document, date: Option<time::Date>) {
-    stats.total += 1;
-    let kind = match (doc.category.as_deref(), doc.kind.as_deref()) {
-        (Some(c), _) => {
-            *stats.categories.entry(c.to_string()).or_insert(0) += 1;
-            KIND_DISCLOSURE
-        }
-        (None, Some(KIND_NEWS)) => KIND_NEWS,
-        _ => UNCLASSIFIED,
-    };
-    *stats.kinds.entry(kind.to_string()).or_insert(0) += 1;
-    let publisher = doc.publisher.trim();
-    let publisher = if publisher.is_empty() {
-        NO_PUBLISHER
-    } else {
-        publisher
-    };
-    *stats.publishers.entry(publisher.to_string()).or_insert(0) += 1;
-    if let Some(d) = date {
-        *stats
-            .months
-            .entry(format!("{:04}-{:02}", d.year(), u8::from(d.month())))
-            .or_insert(0) += 1;
-    }
-}
-
-/// CSV rows `section,name,count`: `total`, `undated`, `kind`, `category`
-/// (portal order), `publisher` (most first), `month`.
-pub fn to_csv(stats: &Stats) -> anyhow::Result<String> {
-    let mut out = csv::Writer::from_writer(Vec::new());
-    out.write_record(["section", "name", "count"])?;
-    out.write_record(["total", "", &stats.total.to_string()])?;
-    if stats.year.is_none() {
-        out.write_record(["undated", "", &stats.undated.to_string()])?;
-    }
-    for (name, n) in &stats.kinds {
-        out.write_record(["kind", name, &n.to_string()])?;
-    }
-    for name in CATEGORIES {
-        let n = stats.categories.get(name).copied().unwrap_or(0);
-        out.write_record(["category", name, &n.to_string()])?;
-    }
-    for (name, n) in publishers_by_count(stats) {
-        out.write_record(["publisher", name, &n.to_string()])?;
-    }
-    for (name, n) in &stats.months {
-        out.write_record(["month", name, &n.to_string()])?;
-    }
-    Ok(String::from_utf8(out.into_inner()?)?)
-}
-
-fn publishers_by_count(stats: &Stats) -> Vec<(&str, u64)> {
-    let mut v: Vec<(&str, u64)> = stats
-        .publishers
-        .iter()
-        .map(|(k, n)| (k.as_str(), *n))
-        .collect();
-    v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
-    v
-}
-
-fn print_table(stats: &Stats) {
-    match stats.year {
-        Some(y) => println!("{y}年: {} items published", stats.total),
-        None => println!(
-            "all years: {} items ({} without a date)",
-            stats.total, stats.undated
+    let figures = Tally::count(&searcher)?.stats(args.year);
+    let text = match args.format {
+        StatsFormat::Table => stats::to_table(&figures),
+        StatsFormat::Html => stats::to_html(
+            &figures,
+            &HtmlOptions {
+                site_title: args.title.clone(),
+                ..HtmlOptions::default()
+            },
         ),
+        StatsFormat::Csv => stats::to_csv(&figures)?,
+        StatsFormat::Json => stats::to_json(&figures)? + "\n",
+    };
+    match &args.out {
+        Some(path) => {
+            std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?
+        }
+        None => {
+            use std::io::Write as _;
+            let mut stdout = std::io::stdout().lock();
+            stdout.write_all(text.as_bytes())?;
+            stdout.flush()?;
+        }
     }
-    println!();
-    for (kind, n) in &stats.kinds {
-        println!("{kind:<14} {n:>8}");
-    }
-    println!();
-    println!("{:<14} {:>8}", "category", "items");
-    for name in CATEGORIES {
-        println!(
-            "{name:<14} {:>8}",
-            stats.categories.get(name).copied().unwrap_or(0)
+    if let Some(year) = args.year
+        && figures.total == 0
+    {
+        let years: Vec<String> = figures.years.keys().map(i32::to_string).collect();
+        eprintln!(
+            "note: no documents published in {year}; years with documents: {}",
+            if years.is_empty() {
+                "none".to_string()
+            } else {
+                years.join(", ")
+            }
         );
     }
-    println!();
-    println!("{:<14} {:>8}", "month", "items");
-    for (month, n) in &stats.months {
-        println!("{month:<14} {n:>8}");
-    }
-    println!();
-    println!("{:>8}  publisher", "items");
-    for (name, n) in publishers_by_count(stats) {
-        println!("{n:>8}  {name}");
-    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -1,8 +1,9 @@
 //! `/metrics` through `prometheus-client`, in the Prometheus text format
 //! (0.0.4): requests by route and status, a latency histogram with fixed
-//! buckets, generations swapped in, and, read at scrape time, the live
-//! generation, its size and the admission slots and queue. Owns the metric
-//! names; never changes what it reports on.
+//! buckets, generations swapped in, times `/stats` counted its figures,
+//! and, read at scrape time, the live generation, its size and the
+//! admission slots and queue. Owns the metric names; never changes what it
+//! reports on.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -44,6 +45,7 @@ pub struct Metrics {
     requests: Family<RequestLabels, Counter>,
     duration: Histogram,
     reloads: Counter,
+    stats_counted: Counter,
 }
 
 impl Metrics {
@@ -52,6 +54,7 @@ impl Metrics {
         let requests = Family::<RequestLabels, Counter>::default();
         let duration = Histogram::new(BUCKETS);
         let reloads = Counter::default();
+        let stats_counted = Counter::default();
         let mut registry = Registry::default();
         registry.register(
             "gongkai_requests",
@@ -68,12 +71,18 @@ impl Metrics {
             "Generations swapped in since start",
             reloads.clone(),
         );
+        registry.register(
+            "gongkai_stats_counted",
+            "Times the /stats figures were counted over the live index (once per generation)",
+            stats_counted.clone(),
+        );
         registry.register_collector(Box::new(Now { live, admission }));
         Metrics {
             registry,
             requests,
             duration,
             reloads,
+            stats_counted,
         }
     }
 
@@ -91,6 +100,11 @@ impl Metrics {
     /// Counts a generation swapped in.
     pub fn reloaded(&self) {
         self.reloads.inc();
+    }
+
+    /// Counts the /stats figures counted over the live index.
+    pub fn stats_counted(&self) {
+        self.stats_counted.inc();
     }
 
     /// The exposition text.

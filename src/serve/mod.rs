@@ -9,6 +9,7 @@
 //!
 //! The index answers with structure (hits with text and highlight ranges,
 //! suggestions); [`json`] and [`page`] each render it their own way.
+//! [`stats`] serves the annual figures, counted once per live index.
 //!
 //! Under load and abuse: index work goes through [`admission`] (bounded
 //! slots and queue, cheap 503s beyond), connections through [`listener`]
@@ -25,6 +26,7 @@ pub mod listener;
 pub mod metrics;
 pub mod page;
 pub mod portal;
+pub mod stats;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -150,6 +152,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Slots and queue of index work.
     pub admission: Arc<admission::Admission>,
+    /// The annual figures of the live index, counted once per generation (`/stats`).
+    pub stats: stats::StatsCache,
 }
 
 impl AppState {
@@ -206,6 +210,7 @@ pub fn state(config: Config) -> anyhow::Result<AppState> {
         live,
         admission,
         config: Arc::new(config),
+        stats: stats::StatsCache::default(),
     })
 }
 
@@ -218,6 +223,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/doc/{id}", get(api::doc))
         .route("/api/suggest", get(api::suggest))
         .route("/api/categories", get(api::categories))
+        .route("/stats", get(stats::stats_page))
         .route("/healthz", get(api::healthz))
         .route("/metrics", get(api::metrics));
     if state.config.admin_token.is_some() {

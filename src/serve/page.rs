@@ -276,6 +276,8 @@ fn page(state: &AppState, params: &SearchParams, main: Markup) -> Markup {
                 footer {
                     "本站检索已公开的政府信息；结果以原发布机关网站为准。"
                     a href="/api/categories" { "API" }
+                    " · "
+                    a href="/stats" { "年度统计" }
                 }
             }
         }

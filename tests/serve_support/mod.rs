@@ -299,6 +299,26 @@ pub fn read_truth<T: serde::de::DeserializeOwned>(site: &Path) -> Vec<T> {
         .collect()
 }
 
+/// Renders a fixture portal from the shared documents into `out` with a
+/// generator script (`make_portal.py` and its mode, or `make_style3.py`).
+pub fn make_site(script: &Path, args: &[&str], out: &Path) {
+    let made = Command::new("python3")
+        .arg(script)
+        .args(args)
+        .arg("--docs")
+        .arg(shared().join("portal/docs.jsonl.gz"))
+        .arg("--out")
+        .arg(out)
+        .output()
+        .unwrap_or_else(|e| panic!("python3 {}: {e}", script.display()));
+    assert!(
+        made.status.success(),
+        "{}: {}",
+        script.display(),
+        String::from_utf8_lossy(&made.stderr)
+    );
+}
+
 /// Crawls a served fixture portal into `data` with the binary, fast (no
 /// politeness delay, 16 connections), and checks it exited 0.
 pub fn crawl_portal(portal: &Portal, data: &Path) {

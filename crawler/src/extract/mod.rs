@@ -46,6 +46,7 @@ use body::Stats;
 use fields::Pair;
 use text::{Line, SEP, one_line, text_len};
 
+use gongkai_document::Document;
 /// What a page is, which decides whether it is indexed (defined with the document).
 pub use gongkai_document::PageKind;
 
@@ -73,20 +74,17 @@ pub struct Evidence {
 /// Evidence points at or above which a page is an article.
 pub const ARTICLE_THRESHOLD: i32 = 5;
 
-/// Everything extracted from one page.
+/// Everything extracted from one page: the page read as a document, and
+/// what the crawl needs besides (its kind, links, attachment links) and why.
 #[derive(Debug, Clone, Default)]
 pub struct Extracted {
     pub kind: Option<PageKind>,
-    pub title: String,
-    pub body: String,
-    pub published: Option<String>,
-    pub publisher: Option<String>,
-    pub column: Option<String>,
-    pub breadcrumb: Vec<String>,
-    pub category_hint: Option<String>,
-    pub doc_number: Option<String>,
-    pub index_number: Option<String>,
-    pub site_name: Option<String>,
+    /// The page as a document: title, body, `published`, `publisher`,
+    /// `column`, `breadcrumb`, `category_hint`, `doc_number`,
+    /// `index_number`, and the site's own name in `source` (empty where
+    /// the page says nothing). The crawl gives it its id, URL, content
+    /// hash and attachments.
+    pub document: Document,
     pub links: Vec<Link>,
     /// Links to attachment files (PDF, Office documents): url and link text.
     pub attachments: Vec<(Url, String)>,
@@ -174,7 +172,7 @@ pub fn extract_with(html: &str, url: &Url, rule: Option<&SiteRule>) -> Extracted
         .next()
         .map(|t| one_line(&t.text().collect::<String>()))
         .unwrap_or_default();
-    ex.site_name = meta.get("sitename").cloned();
+    let site_name = meta.get("sitename").cloned();
     let base = doc
         .select(&S_BASE)
         .next()
@@ -195,7 +193,7 @@ pub fn extract_with(html: &str, url: &Url, rule: Option<&SiteRule>) -> Extracted
 
     // Headline.
     let crumb = breadcrumb(&doc, &lines);
-    let heading = headline(&doc, &lines, &page_title, ex.site_name.as_deref(), &crumb);
+    let heading = headline(&doc, &lines, &page_title, site_name.as_deref(), &crumb);
     // The headline is where the title stands, when a meta tag or a label
     // gave the title and no heading agreed with the <title>.
     let meta_title = meta
@@ -280,11 +278,11 @@ pub fn extract_with(html: &str, url: &Url, rule: Option<&SiteRule>) -> Extracted
         (h.text.clone(), format!("headline {}", h.how))
     } else {
         (
-            strip_site_suffix(&page_title, ex.site_name.as_deref()),
+            strip_site_suffix(&page_title, site_name.as_deref()),
             "<title>".to_string(),
         )
     };
-    ex.title = title;
+    ex.document.title = title;
     ex.evidence.sources.insert("title", title_from);
 
     // Body block.
@@ -298,7 +296,7 @@ pub fn extract_with(html: &str, url: &Url, rule: Option<&SiteRule>) -> Extracted
         .map(|h| h.line)
         .filter(|l| *l < lines.len());
     let (body_lines, body_range) = match body_el {
-        Some(el) => body_lines(&doc, el, &lines, &stats, &ex.title, heading_line),
+        Some(el) => body_lines(&doc, el, &lines, &stats, &ex.document.title, heading_line),
         None => (Vec::new(), None),
     };
     // No block of text (a page that is only "附件：…" or an image): the
@@ -312,13 +310,13 @@ pub fn extract_with(html: &str, url: &Url, rule: Option<&SiteRule>) -> Extracted
         }
         _ => (body_lines, body_range),
     };
-    ex.body = join_lines(&lines, &body_lines);
+    ex.document.body = join_lines(&lines, &body_lines);
     let body_stats = body_el
         .and_then(|e| stats.get(&e.id()))
         .copied()
         .unwrap_or_default();
     ex.evidence.body_element = body_el.map(describe);
-    ex.evidence.body_chars = text_len(&ex.body);
+    ex.evidence.body_chars = text_len(&ex.document.body);
     ex.evidence.body_link_density = (body_stats.link_density() * 100.0).round() / 100.0;
 
     // Fields by position: before the body, then the body's first lines,
@@ -386,7 +384,7 @@ pub fn extract_with(html: &str, url: &Url, rule: Option<&SiteRule>) -> Extracted
         })
         .or_else(|| dates::date_in_url(url.path()).map(|d| (d, "date in the URL".to_string())));
     if let Some((d, from)) = published {
-        ex.published = Some(d);
+        ex.document.published = Some(d);
         ex.evidence.sources.insert("published", from);
     }
 
@@ -404,20 +402,22 @@ pub fn extract_with(html: &str, url: &Url, rule: Option<&SiteRule>) -> Extracted
             pick(Field::Source, &fields::organisation).map(|(v, l)| (v, format!("label {l}")))
         });
     if let Some((p, from)) = publisher {
-        ex.publisher = Some(p);
+        ex.document.publisher = p;
         ex.evidence.sources.insert("publisher", from);
     }
 
     // 索引号 and 文号.
     if let Some((v, l)) = pick(Field::IndexNumber, &fields::index_number_value) {
-        ex.index_number = Some(v);
+        ex.document.index_number = v;
         ex.evidence
             .sources
             .insert("index_number", format!("label {l}"));
     }
     let doc_number = pick(Field::DocNumber, &fields::doc_number_value)
         .map(|(v, l)| (v, format!("label {l}")))
-        .or_else(|| fields::find_doc_number(&ex.title).map(|v| (v, "in the headline".to_string())))
+        .or_else(|| {
+            fields::find_doc_number(&ex.document.title).map(|v| (v, "in the headline".to_string()))
+        })
         .or_else(|| {
             // A 文号 line at the top of a 公文, or in the header.
             (header_start..header_end)
@@ -431,34 +431,41 @@ pub fn extract_with(html: &str, url: &Url, rule: Option<&SiteRule>) -> Extracted
                 .map(|v| (v, "by its shape at the top".to_string()))
         });
     if let Some((v, from)) = doc_number {
-        ex.doc_number = Some(v);
+        ex.document.doc_number = v;
         ex.evidence.sources.insert("doc_number", from);
     }
     // 信息分类 and 组配分类 name the disclosure category; 主题分类 and
     // 体裁分类 the subject and genre, a weaker hint.
-    ex.category_hint = ["信息分类", "组配分类", "主题分类", "主題分類", "体裁分类"]
+    ex.document.category_hint = ["信息分类", "组配分类", "主题分类", "主題分類", "体裁分类"]
         .iter()
         .find_map(|label| {
             pairs
                 .iter()
                 .filter(|p| p.field == Field::Category && p.label == *label)
                 .find_map(|p| fields::meaningful(&p.value))
-        });
+        })
+        .unwrap_or_default();
 
     // Breadcrumb and column.
-    ex.breadcrumb = crumb;
-    ex.column = meta.get("columnname").cloned().or_else(|| {
-        ex.breadcrumb
-            .iter()
-            .rev()
-            .find(|c| {
-                !matches!(
-                    c.as_str(),
-                    "正文" | "详情" | "内容" | "阅读" | "文章" | "浏览" | "內容" | "詳細內容"
-                )
-            })
-            .cloned()
-    });
+    ex.document.breadcrumb = crumb;
+    ex.document.column = meta
+        .get("columnname")
+        .cloned()
+        .or_else(|| {
+            ex.document
+                .breadcrumb
+                .iter()
+                .rev()
+                .find(|c| {
+                    !matches!(
+                        c.as_str(),
+                        "正文" | "详情" | "内容" | "阅读" | "文章" | "浏览" | "內容" | "詳細內容"
+                    )
+                })
+                .cloned()
+        })
+        .unwrap_or_default();
+    ex.document.source = site_name.unwrap_or_default();
 
     if let Some(rule) = rule {
         rule.apply(&doc, url, &lines, &mut ex);
@@ -1083,7 +1090,7 @@ fn classify(ex: &mut Extracted, s: &Signals<'_, '_>) -> PageKind {
     let not_found = s.page_text_len < 2000
         && NOT_FOUND.iter().any(|p| {
             s.page_title.contains(p)
-                || ex.title.contains(p)
+                || ex.document.title.contains(p)
                 || s.lines.iter().take(200).any(|l| l.text.contains(p))
         })
         && !s.meta.contains_key("articletitle");
@@ -1102,9 +1109,9 @@ fn classify(ex: &mut Extracted, s: &Signals<'_, '_>) -> PageKind {
                 "" | "首页" | "首頁" | "第一頁" | "上一页" | "上一頁"
             )
     });
-    let heading_short = s
-        .heading
-        .is_none_or(|h| h.text.chars().count() < 8 || ex.breadcrumb.last() == Some(&h.text));
+    let heading_short = s.heading.is_none_or(|h| {
+        h.text.chars().count() < 8 || ex.document.breadcrumb.last() == Some(&h.text)
+    });
     ev.dated_links = dated;
     ev.largest_link_group = largest;
 
@@ -1146,7 +1153,7 @@ fn classify(ex: &mut Extracted, s: &Signals<'_, '_>) -> PageKind {
         }
         None => ev.reasons.push("no headline found".into()),
     }
-    if ex.published.is_some() {
+    if ex.document.published.is_some() {
         let from = ev.sources.get("published").cloned().unwrap_or_default();
         if from == "date in the URL" {
             add(1, "a date in the URL", ev);
@@ -1228,8 +1235,8 @@ fn classify(ex: &mut Extracted, s: &Signals<'_, '_>) -> PageKind {
         );
     }
     ev.article_score = points;
-    let has_content = !ex.body.is_empty() || !ex.attachments.is_empty();
-    if points >= ARTICLE_THRESHOLD && !ex.title.is_empty() && has_content {
+    let has_content = !ex.document.body.is_empty() || !ex.attachments.is_empty();
+    if points >= ARTICLE_THRESHOLD && !ex.document.title.is_empty() && has_content {
         return PageKind::Article;
     }
     if dated >= 5 || largest >= 8 || ex.links.iter().any(|l| l.pagination) {
@@ -1293,32 +1300,32 @@ mod tests {
             // Every page is an article with a title and a date; one template
             // (解读材料) has no metadata table and an empty ContentSource.
             assert_eq!(ex.kind(), PageKind::Article, "{name}");
-            assert!(!ex.title.is_empty(), "{name}");
-            assert!(ex.published.is_some(), "{name}");
-            assert!(!ex.body.contains("ContentStart"), "{name}");
+            assert!(!ex.document.title.is_empty(), "{name}");
+            assert!(ex.document.published.is_some(), "{name}");
+            assert!(!ex.document.body.contains("ContentStart"), "{name}");
             if html.contains("发文机关") {
                 assert!(
-                    ex.publisher.is_some()
-                        && ex.index_number.is_some()
-                        && ex.category_hint.is_some(),
+                    !ex.document.publisher.is_empty()
+                        && !ex.document.index_number.is_empty()
+                        && !ex.document.category_hint.is_empty(),
                     "{name}"
                 );
             }
-            full += (ex.publisher.is_some()
-                && ex.index_number.is_some()
-                && ex.category_hint.is_some()
-                && ex.body.chars().count() > 20) as usize;
+            full += (!ex.document.publisher.is_empty()
+                && !ex.document.index_number.is_empty()
+                && !ex.document.category_hint.is_empty()
+                && ex.document.body.chars().count() > 20) as usize;
             if std::env::var("SHOW").is_ok() {
                 eprintln!(
                     "{name}: pub={:?} idx={:?} cat={:?} body={} title={}",
-                    ex.publisher,
-                    ex.index_number,
-                    ex.category_hint,
-                    ex.body.chars().count(),
-                    ex.title
+                    ex.document.publisher,
+                    ex.document.index_number,
+                    ex.document.category_hint,
+                    ex.document.body.chars().count(),
+                    ex.document.title
                 );
             }
-            if ex.doc_number.is_some() {
+            if !ex.document.doc_number.is_empty() {
                 with_docnum += 1;
             }
             n += 1;
@@ -1339,16 +1346,20 @@ mod tests {
             Url::parse("http://www.jiangxi.gov.cn/art/2020/2/28/art_14075_1574386.html").unwrap();
         let ex = extract(&html, &url);
         assert_eq!(
-            ex.title,
+            ex.document.title,
             "中共江西省市场监督管理局党组关于李洪斌同志职务任免的通知"
         );
-        assert_eq!(ex.published.as_deref(), Some("2020-02-28"));
-        assert_eq!(ex.publisher.as_deref(), Some("江西省市场监督管理局"));
-        assert_eq!(ex.index_number.as_deref(), Some("014501068/2020-03530"));
-        assert_eq!(ex.doc_number.as_deref(), Some("赣市监党组〔2020〕16号"));
-        assert_eq!(ex.category_hint.as_deref(), Some("领导干部任免"));
-        assert_eq!(ex.column.as_deref(), Some("领导干部任免"));
-        assert!(ex.body.starts_with("省药品监督管理局"), "{}", ex.body);
+        assert_eq!(ex.document.published.as_deref(), Some("2020-02-28"));
+        assert_eq!(ex.document.publisher, "江西省市场监督管理局");
+        assert_eq!(ex.document.index_number, "014501068/2020-03530");
+        assert_eq!(ex.document.doc_number, "赣市监党组〔2020〕16号");
+        assert_eq!(ex.document.category_hint, "领导干部任免");
+        assert_eq!(ex.document.column, "领导干部任免");
+        assert!(
+            ex.document.body.starts_with("省药品监督管理局"),
+            "{}",
+            ex.document.body
+        );
     }
 
     #[test]
@@ -1356,14 +1367,14 @@ mod tests {
         for name in ["zhejiang-fgw.html", "shanxi-portal.html"] {
             let html = page(name);
             let ex = extract(&html, &Url::parse("http://x.gov.cn/a/b.html").unwrap());
-            assert!(!ex.title.is_empty(), "{name}");
+            assert!(!ex.document.title.is_empty(), "{name}");
         }
         let ex = extract(
             &page("zhejiang-fgw.html"),
             &Url::parse("http://x.gov.cn/").unwrap(),
         );
-        assert!(ex.published.is_some());
-        assert!(ex.publisher.is_some());
+        assert!(ex.document.published.is_some());
+        assert!(!ex.document.publisher.is_empty());
     }
 
     #[test]

@@ -214,12 +214,12 @@ impl SiteRule {
         let mut set = |field: Field, value: String, from: &str| {
             let key = match field {
                 Field::Title => {
-                    ex.title = value;
+                    ex.document.title = value;
                     "title"
                 }
                 Field::Published | Field::Written | Field::Updated => {
                     match dates::parse_date_roc(&value, roc) {
-                        Some(d) => ex.published = Some(d),
+                        Some(d) => ex.document.published = Some(d),
                         None => return,
                     }
                     "published"
@@ -227,21 +227,23 @@ impl SiteRule {
                 Field::Publisher | Field::Source => {
                     let v = strip_label(&value);
                     match fields::organisation(&v) {
-                        Some(v) => ex.publisher = Some(v),
+                        Some(v) => ex.document.publisher = v,
                         None => return,
                     }
                     "publisher"
                 }
                 Field::DocNumber => {
-                    ex.doc_number = fields::doc_number_value(&strip_label(&value));
+                    ex.document.doc_number =
+                        fields::doc_number_value(&strip_label(&value)).unwrap_or_default();
                     "doc_number"
                 }
                 Field::IndexNumber => {
-                    ex.index_number = fields::index_number_value(&strip_label(&value));
+                    ex.document.index_number =
+                        fields::index_number_value(&strip_label(&value)).unwrap_or_default();
                     "index_number"
                 }
                 Field::Category => {
-                    ex.category_hint = fields::meaningful(&value);
+                    ex.document.category_hint = fields::meaningful(&value).unwrap_or_default();
                     "category"
                 }
                 Field::Other => return,
@@ -319,8 +321,8 @@ mod tests {
         let html = "<html><head><title>x</title></head><body><div class='t'>某县关于做好防汛工作的通知</div><p>稿件来源：某县应急管理局</p><div class='b'>正文第一段。</div></body></html>";
         let ex = super::super::extract_with(html, &url, Some(rule));
         assert_eq!(ex.kind(), PageKind::Article);
-        assert_eq!(ex.title, "某县关于做好防汛工作的通知");
-        assert_eq!(ex.publisher.as_deref(), Some("某县应急管理局"));
-        assert_eq!(ex.body, "正文第一段。");
+        assert_eq!(ex.document.title, "某县关于做好防汛工作的通知");
+        assert_eq!(ex.document.publisher, "某县应急管理局");
+        assert_eq!(ex.document.body, "正文第一段。");
     }
 }
