@@ -20,7 +20,7 @@ use crate::extract::{self, PageKind};
 use crate::fetch::{Fetched, Fetcher, Validators};
 use crate::politeness::Politeness;
 use crate::robots::Robots;
-use crate::state::{DocWrite, QueueItem, State, UrlRecord};
+use crate::state::{DocWrite, PageFacts, QueueItem, State, UrlRecord};
 use crate::url_norm::{fetch_url, host_key, normalize, pattern};
 use crate::{AttachmentRef, Document, Error, attachments, content_hash, document_id, sitemap};
 
@@ -95,6 +95,65 @@ pub struct PageSample {
 
 /// Sample URLs kept per page kind.
 const SAMPLES_PER_KIND: usize = 3;
+
+/// What one fetch task saw besides the outcome, for the self-inspection.
+#[derive(Default)]
+struct Seen {
+    /// Answer time of the last attempt, in milliseconds.
+    ms: Option<u32>,
+    /// What a list or other non-article page showed.
+    facts: Option<PageFacts>,
+}
+
+/// Phrases of a list page that says it has nothing (空白栏目).
+const EMPTY_NOTES: &[&str] = &[
+    "暂无信息",
+    "暂无数据",
+    "暂无内容",
+    "暂无记录",
+    "暂无相关信息",
+    "暂无相关内容",
+    "暂无文章",
+    "没有相关信息",
+    "暫無信息",
+    "暫無資料",
+    "暫無數據",
+    "查无数据",
+];
+
+/// Whether a page's text says it lists nothing: one of [`EMPTY_NOTES`], or
+/// a count of zero items ("共0条", "共 0 条记录").
+fn says_empty(text: &str) -> bool {
+    if EMPTY_NOTES.iter().any(|n| text.contains(n)) {
+        return true;
+    }
+    // "共", optional spaces, "0", optional spaces, then 条/條/篇/项 (bounded scan).
+    let mut rest = text;
+    for _ in 0..64 {
+        let Some(at) = rest.find('共') else {
+            return false;
+        };
+        rest = &rest[at + '共'.len_utf8()..];
+        let after = rest.trim_start_matches([' ', '\u{3000}', '\u{a0}']);
+        if let Some(tail) = after.strip_prefix('0') {
+            let tail = tail.trim_start_matches([' ', '\u{3000}', '\u{a0}']);
+            if tail.starts_with(['条', '條', '篇', '项', '項']) {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// The facts kept of a non-article page.
+fn facts_of(ex: &extract::Extracted, html: &str) -> PageFacts {
+    PageFacts {
+        kind: ex.kind().name().into(),
+        title: ex.document.title.chars().take(200).collect(),
+        items: u32::try_from(ex.evidence.dated_links).unwrap_or(u32::MAX),
+        empty_note: says_empty(html),
+    }
+}
 
 /// What one fetch task produced.
 enum PageOutcome {
@@ -341,7 +400,7 @@ impl Crawler {
             sites: Arc::new(self.cfg.sites.clone()),
         });
         let global = (self.cfg.concurrency * seed_hosts.len()).clamp(1, 512);
-        let mut inflight: JoinSet<(QueueItem, PageOutcome)> = JoinSet::new();
+        let mut inflight: JoinSet<(QueueItem, PageOutcome, Seen)> = JoinSet::new();
         let mut started_pages = 0u64;
         let mut docs = 0u64;
         let mut budget_hit = false;
@@ -372,8 +431,9 @@ impl Crawler {
                 started_pages += 1;
                 let shared = shared.clone();
                 inflight.spawn(async move {
-                    let outcome = process(&shared, &item).await;
-                    (item, outcome)
+                    let mut seen = Seen::default();
+                    let outcome = process(&shared, &item, &mut seen).await;
+                    (item, outcome, seen)
                 });
             }
             let Some(joined) = inflight.join_next().await else {
@@ -391,7 +451,7 @@ impl Crawler {
                 }
                 continue;
             };
-            let (item, outcome) = match joined {
+            let (item, outcome, seen) = match joined {
                 Ok(v) => v,
                 Err(e) => {
                     // A panicking task loses only its page, which stays queued.
@@ -409,7 +469,14 @@ impl Crawler {
                 deferred.push(item);
                 continue;
             }
-            let is_doc = record(&mut self.state, &mut ctx, &item, outcome, &mut summary)?;
+            let is_doc = record(
+                &mut self.state,
+                &mut ctx,
+                &item,
+                outcome,
+                seen,
+                &mut summary,
+            )?;
             if is_doc {
                 docs += 1;
             }
@@ -632,7 +699,7 @@ fn is_transient(reason: &str, status: Option<u16>) -> bool {
 }
 
 /// Fetches and extracts one URL (runs in a task; no database access).
-async fn process(shared: &Shared, item: &QueueItem) -> PageOutcome {
+async fn process(shared: &Shared, item: &QueueItem, seen: &mut Seen) -> PageOutcome {
     let Ok(url) = Url::parse(&item.url) else {
         return PageOutcome::Failed {
             reason: "bad-url".into(),
@@ -643,7 +710,9 @@ async fn process(shared: &Shared, item: &QueueItem) -> PageOutcome {
         etag: item.etag.clone(),
         last_modified: item.last_modified.clone(),
     };
-    let fetched = match shared.fetcher.get(&url, &validators).await {
+    let (fetched, took) = shared.fetcher.get_timed(&url, &validators).await;
+    seen.ms = Some(u32::try_from(took.as_millis()).unwrap_or(u32::MAX));
+    let fetched = match fetched {
         Ok(f) => f,
         Err(e) => {
             tracing::warn!(%url, error = %e, "fetch failed");
@@ -682,10 +751,16 @@ async fn process(shared: &Shared, item: &QueueItem) -> PageOutcome {
             head.windows(7).any(|w| w == b"<record") || head.windows(10).any(|w| w == b"<datastore")
         });
     if data {
-        let links = extract::data_links(&decoded().text, &url)
+        let links: Vec<(String, bool)> = extract::data_links(&decoded().text, &url)
             .into_iter()
             .map(|l| (l.url.to_string(), l.pagination))
             .collect();
+        seen.facts = Some(PageFacts {
+            kind: PageKind::List.name().into(),
+            title: String::new(),
+            items: u32::try_from(links.iter().filter(|l| !l.1).count()).unwrap_or(u32::MAX),
+            empty_note: false,
+        });
         return PageOutcome::Page {
             kind: PageKind::List,
             validators,
@@ -711,6 +786,9 @@ async fn process(shared: &Shared, item: &QueueItem) -> PageOutcome {
         .map(|l| (l.url.to_string(), l.pagination))
         .collect();
     let kind = ex.kind();
+    if matches!(kind, PageKind::List | PageKind::Other) {
+        seen.facts = Some(facts_of(&ex, &decoded.text));
+    }
     if kind != PageKind::Article {
         let ev = &ex.evidence;
         let why = format!(
@@ -812,8 +890,11 @@ fn record(
     ctx: &mut Ctx<'_>,
     item: &QueueItem,
     outcome: PageOutcome,
+    seen: Seen,
     summary: &mut CrawlSummary,
 ) -> Result<bool, Error> {
+    let Seen { ms, facts } = seen;
+    let mut facts = facts;
     let tx = state.tx()?;
     let mut wrote = false;
     let page_url = Url::parse(&item.url).ok();
@@ -829,6 +910,8 @@ fn record(
                     outcome: &format!("failed:{reason}"),
                     http_status: status,
                     fetched: status.is_some(),
+                    ms,
+                    facts: facts.take(),
                     ..Default::default()
                 },
             )?;
@@ -844,6 +927,8 @@ fn record(
                     http_status: Some(status),
                     redirect_to: Some(&target),
                     fetched: true,
+                    ms,
+                    facts: facts.take(),
                     ..Default::default()
                 },
             )?;
@@ -884,6 +969,8 @@ fn record(
                     outcome: "not-modified",
                     http_status: Some(304),
                     fetched: true,
+                    ms,
+                    facts: facts.take(),
                     ..Default::default()
                 },
             )?;
@@ -921,6 +1008,8 @@ fn record(
                     last_modified: validators.last_modified.as_deref(),
                     links: Some(serde_json::to_string(&links).unwrap_or_default()),
                     fetched: true,
+                    ms,
+                    facts: facts.take(),
                     ..Default::default()
                 },
             )?;
@@ -947,6 +1036,8 @@ fn record(
                     content_hash: Some(&hash),
                     links: Some(serde_json::to_string(&links).unwrap_or_default()),
                     fetched: true,
+                    ms,
+                    facts: facts.take(),
                     ..Default::default()
                 },
             )?;
@@ -989,6 +1080,8 @@ fn record(
                     doc_id: Some(&doc.id),
                     links: Some(serde_json::to_string(&links).unwrap_or_default()),
                     fetched: true,
+                    ms,
+                    facts: facts.take(),
                     ..Default::default()
                 },
             )?;
@@ -1007,4 +1100,27 @@ fn record(
     }
     tx.commit()?;
     Ok(wrote)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::says_empty;
+
+    #[test]
+    fn pages_that_say_they_list_nothing() {
+        assert!(says_empty("<div class=\"list\"><p>暂无信息</p></div>"));
+        assert!(says_empty("<div class=\"page\">共0条 第1/1页</div>"));
+        assert!(says_empty("共 0 条记录"));
+        assert!(says_empty("共\u{3000}0\u{3000}條"));
+        assert!(says_empty("暫無資料"));
+        assert!(!says_empty("共10条 第1/1页"));
+        assert!(!says_empty("共05条"));
+        assert!(
+            !says_empty("本月暂无活动。"),
+            "a calendar month without events"
+        );
+        assert!(!says_empty("共同推进 0 项"));
+        // Many 共 without a count end the scan.
+        assert!(!says_empty(&"共同".repeat(10_000)));
+    }
 }

@@ -152,6 +152,32 @@ impl Fetcher {
     pub async fn get(&self, url: &Url, validators: &Validators) -> Result<Fetched, FetchError> {
         self.get_with(url, validators, BodyLimit::Fail(self.config.max_body))
             .await
+            .0
+    }
+
+    /// [`Fetcher::get`], with how long the last attempt took from sending
+    /// the request to the body's last byte (not the politeness wait, not the
+    /// retries before it): what the self-inspection reports as slow.
+    pub async fn get_timed(
+        &self,
+        url: &Url,
+        validators: &Validators,
+    ) -> (Result<Fetched, FetchError>, Duration) {
+        self.get_with(url, validators, BodyLimit::Fail(self.config.max_body))
+            .await
+    }
+
+    /// The status a HEAD request for `url` answers (one attempt, after the
+    /// host's politeness slot; redirects are not followed). For checking
+    /// external links without downloading them.
+    pub async fn head(&self, url: &Url) -> Result<u16, FetchError> {
+        let host = host_key(url);
+        let _permit = self.politeness.acquire(&host).await;
+        let resp = tokio::time::timeout(self.config.timeout, self.client.head(url.clone()).send())
+            .await
+            .map_err(|_| FetchError::Timeout)?
+            .map_err(classify)?;
+        Ok(resp.status().as_u16())
     }
 
     /// GETs `url` like [`Fetcher::get`] but keeps only the first `max`
@@ -160,6 +186,7 @@ impl Fetcher {
     pub async fn get_prefix(&self, url: &Url, max: usize) -> Result<Fetched, FetchError> {
         self.get_with(url, &Validators::default(), BodyLimit::Truncate(max))
             .await
+            .0
     }
 
     async fn get_with(
@@ -167,12 +194,14 @@ impl Fetcher {
         url: &Url,
         validators: &Validators,
         limit: BodyLimit,
-    ) -> Result<Fetched, FetchError> {
+    ) -> (Result<Fetched, FetchError>, Duration) {
         let host = host_key(url);
         let mut attempt = 0u32;
         loop {
             let permit = self.politeness.acquire(&host).await;
+            let began = std::time::Instant::now();
             let result = self.once(url, validators, limit).await;
+            let took = began.elapsed();
             drop(permit);
             let retry_after = match &result {
                 Ok((Fetched::Status(s), ra)) if *s >= 500 || *s == 429 => Some(*ra),
@@ -191,7 +220,7 @@ impl Fetcher {
                     tokio::time::sleep(wait).await;
                     attempt += 1;
                 }
-                _ => return result.map(|(f, _)| f),
+                _ => return (result.map(|(f, _)| f), took),
             }
         }
     }

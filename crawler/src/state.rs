@@ -185,6 +185,18 @@ CREATE TABLE IF NOT EXISTS url_links (   -- redirect sources and 繁體 mirrors,
 );
 ";
 
+/// Columns of `urls` the self-inspection reads, added to older states on open:
+/// the last answer's time in milliseconds, a non-article page's kind
+/// (list or other) and title, its list items (links beside a date) and
+/// whether it says it has none ("暂无信息", "共0条").
+const PAGE_FACT_COLUMNS: [&str; 5] = [
+    "ms INTEGER",
+    "kind TEXT",
+    "title TEXT",
+    "items INTEGER",
+    "empty_note INTEGER",
+];
+
 /// One frontier entry, with what the last fetch left for revalidation.
 #[derive(Debug, Clone)]
 pub struct QueueItem {
@@ -229,6 +241,11 @@ impl State {
         conn.execute_batch(SCHEMA)?;
         // State files from before `gone_run` existed.
         let _ = conn.execute("ALTER TABLE documents ADD COLUMN gone_run INTEGER", []);
+        // State files from before the self-inspection's page facts
+        // (`gongkai inspect`): added empty, filled by the next crawl.
+        for column in PAGE_FACT_COLUMNS {
+            let _ = conn.execute(&format!("ALTER TABLE urls ADD COLUMN {column}"), []);
+        }
         Ok(State { conn })
     }
 
@@ -376,6 +393,70 @@ impl State {
         Ok(out)
     }
 
+    /// What the last run stored, as the self-inspection (`gongkai inspect`)
+    /// reads it: every URL the run finished with its outcome, answer time,
+    /// outlinks and page facts, the live documents, and the URLs that are
+    /// redirects or 繁體 mirrors of another. `None` before any crawl.
+    pub fn snapshot(&self) -> Result<Option<Snapshot>, rusqlite::Error> {
+        let Some((run, finished, started)) = self
+            .conn
+            .query_row(
+                "SELECT id, finished, started FROM runs ORDER BY id DESC LIMIT 1",
+                [],
+                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)? != 0, r.get(2)?)),
+            )
+            .optional()?
+        else {
+            return Ok(None);
+        };
+        let mut stmt = self.conn.prepare(
+            "SELECT key, url, depth, COALESCE(outcome, ''), http_status, redirect_to, doc_id,
+                    links, ms, title, items, empty_note, fetched_at, kind
+             FROM urls WHERE run = ?1 AND state = 'done' ORDER BY rowid",
+        )?;
+        let rows = stmt.query_map([run], |r| {
+            let links: Option<String> = r.get(7)?;
+            let title: Option<String> = r.get(9)?;
+            let items: Option<u32> = r.get(10)?;
+            let empty: Option<bool> = r.get(11)?;
+            let kind: Option<String> = r.get(13)?;
+            Ok(UrlRow {
+                key: r.get(0)?,
+                url: r.get(1)?,
+                depth: r.get(2)?,
+                outcome: r.get(3)?,
+                http_status: r.get(4)?,
+                redirect_to: r.get(5)?,
+                doc_id: r.get(6)?,
+                links: links
+                    .and_then(|l| serde_json::from_str(&l).ok())
+                    .unwrap_or_default(),
+                ms: r.get(8)?,
+                facts: kind.map(|kind| PageFacts {
+                    kind,
+                    title: title.unwrap_or_default(),
+                    items: items.unwrap_or(0),
+                    empty_note: empty.unwrap_or(false),
+                }),
+                fetched_at: r.get(12)?,
+            })
+        })?;
+        let urls = rows.collect::<Result<Vec<_>, _>>()?;
+        let mut stmt = self.conn.prepare("SELECT from_url, why FROM url_links")?;
+        let stand_ins = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<HashMap<String, String>, _>>()?;
+        Ok(Some(Snapshot {
+            run,
+            finished,
+            started,
+            seeds: self.run_seeds(run)?,
+            urls,
+            documents: self.documents()?,
+            stand_ins,
+        }))
+    }
+
     /// Outcome of a URL key: (state, outcome, fetches).
     pub fn url_status(
         &self,
@@ -512,6 +593,47 @@ impl State {
     }
 }
 
+/// The last run as the self-inspection reads it (see [`State::snapshot`]).
+#[derive(Debug, Clone, Default)]
+pub struct Snapshot {
+    pub run: i64,
+    pub finished: bool,
+    /// Unix seconds.
+    pub started: i64,
+    /// The run's seeds (the home pages), with the origins they redirected to.
+    pub seeds: Vec<String>,
+    /// Every URL the run finished, in discovery order.
+    pub urls: Vec<UrlRow>,
+    /// Live documents, with their aliases.
+    pub documents: Vec<Document>,
+    /// URLs that stand for another page (`from_url` → `redirect`/`mirror`):
+    /// aliases that are not a second publication.
+    pub stand_ins: HashMap<String, String>,
+}
+
+/// One URL of a run, as stored.
+#[derive(Debug, Clone, Default)]
+pub struct UrlRow {
+    pub key: String,
+    pub url: String,
+    pub depth: u32,
+    /// article | list | other | soft-404 | not-modified | redirect | robots | failed:<reason>
+    pub outcome: String,
+    pub http_status: Option<u16>,
+    /// The normalised key a redirect points to.
+    pub redirect_to: Option<String>,
+    pub doc_id: Option<String>,
+    /// Outlinks as extracted: (absolute URL, is pagination).
+    pub links: Vec<(String, bool)>,
+    /// Answer time of the last fetch in milliseconds (crawls before
+    /// `gongkai inspect` existed stored none).
+    pub ms: Option<u32>,
+    /// What a non-article page showed.
+    pub facts: Option<PageFacts>,
+    /// Unix seconds of the last fetch.
+    pub fetched_at: Option<i64>,
+}
+
 /// One page's writes, committed together.
 pub struct Tx<'a> {
     tx: Transaction<'a>,
@@ -530,6 +652,26 @@ pub struct UrlRecord<'a> {
     /// `None` keeps the stored links (a 304 revisit).
     pub links: Option<String>,
     pub fetched: bool,
+    /// Time of the answer in milliseconds (the last attempt, without the
+    /// politeness wait); `None` when nothing answered.
+    pub ms: Option<u32>,
+    /// What a list (or other non-article) page shows, for the
+    /// self-inspection; `None` keeps what is stored (a 304 revisit).
+    pub facts: Option<PageFacts>,
+}
+
+/// What a non-article page shows, kept for the self-inspection.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PageFacts {
+    /// `list` or `other` (a 304 revisit keeps it while the outcome says
+    /// `not-modified`).
+    pub kind: String,
+    /// Its title (at most 200 characters).
+    pub title: String,
+    /// Links beside a date: the items of a list.
+    pub items: u32,
+    /// The page says it has nothing ("暂无信息", "共0条").
+    pub empty_note: bool,
 }
 
 impl Tx<'_> {
@@ -599,7 +741,11 @@ impl Tx<'_> {
                  etag = COALESCE(?4, etag), last_modified = COALESCE(?5, last_modified),
                  content_hash = COALESCE(?6, content_hash), doc_id = COALESCE(?7, doc_id),
                  redirect_to = ?8, links = COALESCE(?9, links),
-                 fetches = fetches + ?10, fetched_at = ?11
+                 fetches = fetches + ?10, fetched_at = ?11, ms = COALESCE(?12, ms),
+                 kind = CASE WHEN ?13 THEN ?17 ELSE kind END,
+                 title = CASE WHEN ?13 THEN ?14 ELSE title END,
+                 items = CASE WHEN ?13 THEN ?15 ELSE items END,
+                 empty_note = CASE WHEN ?13 THEN ?16 ELSE empty_note END
              WHERE key = ?1",
             params![
                 key,
@@ -612,7 +758,13 @@ impl Tx<'_> {
                 rec.redirect_to,
                 rec.links,
                 rec.fetched as i64,
-                now()
+                now(),
+                rec.ms,
+                rec.facts.is_some(),
+                rec.facts.as_ref().map(|f| f.title.as_str()),
+                rec.facts.as_ref().map(|f| f.items),
+                rec.facts.as_ref().map(|f| f.empty_note),
+                rec.facts.as_ref().map(|f| f.kind.as_str()),
             ],
         )?;
         Ok(())
@@ -799,6 +951,77 @@ mod tests {
         );
         tx.commit().unwrap();
         assert_eq!(st.queue(run2).unwrap().len(), 1);
+    }
+
+    /// A state written before the self-inspection's page facts opens (the
+    /// columns are added), reads with none, and keeps the facts a page gave
+    /// through a 304 revisit that gives none.
+    #[test]
+    fn old_states_open_and_page_facts_survive_revisits() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("crawl.sqlite");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(SCHEMA).unwrap();
+            conn.execute_batch(
+                "INSERT INTO runs (id, started, finished, seeds) VALUES (1, 0, 1, '[\"http://h/\"]');
+                 INSERT INTO urls (key, url, depth, run, state, outcome, http_status, links)
+                 VALUES ('http://h/', 'http://h/', 0, 1, 'done', 'list', 200, '[[\"http://h/a\",false]]');",
+            )
+            .unwrap();
+            let columns: Vec<String> = conn
+                .prepare("SELECT name FROM pragma_table_info('urls')")
+                .unwrap()
+                .query_map([], |r| r.get(0))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            assert!(!columns.iter().any(|c| c == "ms"), "the old layout");
+        }
+        let mut st = State::open(&path).unwrap();
+        let snap = st.snapshot().unwrap().unwrap();
+        assert_eq!((snap.run, snap.finished), (1, true));
+        assert_eq!(snap.seeds, vec!["http://h/".to_string()]);
+        assert_eq!(snap.urls.len(), 1);
+        assert_eq!(snap.urls[0].links, vec![("http://h/a".to_string(), false)]);
+        assert!(snap.urls[0].facts.is_none() && snap.urls[0].ms.is_none());
+        let facts = PageFacts {
+            kind: "list".into(),
+            title: "工作动态".into(),
+            items: 15,
+            empty_note: false,
+        };
+        let tx = st.tx().unwrap();
+        tx.done(
+            "http://h/",
+            &UrlRecord {
+                outcome: "list",
+                fetched: true,
+                ms: Some(42),
+                facts: Some(facts.clone()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        tx.commit().unwrap();
+        let tx = st.tx().unwrap();
+        tx.done(
+            "http://h/",
+            &UrlRecord {
+                outcome: "not-modified",
+                fetched: true,
+                ms: Some(7),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        tx.commit().unwrap();
+        drop(st);
+        let st = State::open(&path).unwrap();
+        let row = &st.snapshot().unwrap().unwrap().urls[0];
+        assert_eq!(row.outcome, "not-modified");
+        assert_eq!(row.ms, Some(7));
+        assert_eq!(row.facts.as_ref(), Some(&facts));
     }
 
     /// A record written by every gongkai so far reads into a document with

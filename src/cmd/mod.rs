@@ -16,6 +16,7 @@ pub mod export;
 pub mod extract;
 pub mod generations;
 pub mod index;
+pub mod inspect;
 pub mod rebuild;
 pub mod reindex;
 pub mod rollback;
@@ -61,6 +62,8 @@ pub enum Command {
     Categories(categories::CategoriesArgs),
     /// Figures for the annual 政府信息公开 report.
     Stats(stats::StatsArgs),
+    /// Self-inspection of the crawled site against the national checklist.
+    Inspect(inspect::InspectArgs),
     /// Crawl a (migrated) site into a new generation and swap it in.
     Reindex(reindex::ReindexArgs),
     /// Make the previous generation live again.
@@ -88,6 +91,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Eval(args) => eval::run(args),
         Command::Categories(args) => categories::run(args),
         Command::Stats(args) => stats::run(args),
+        Command::Inspect(args) => inspect::run(args),
         Command::Reindex(args) => reindex::run(args),
         Command::Rollback(args) => rollback::run(args),
         Command::Generations(args) => generations::run(args),

@@ -48,6 +48,10 @@ pub struct ServeArgs {
     /// at the limit the longest-idle connection is closed to make room.
     #[arg(long, default_value_t = 1024)]
     pub max_connections: usize,
+    /// Token that opens the staff pages (`/admin/inspect`), sent as
+    /// `Authorization: Bearer TOKEN` or `?token=`; without it they do not exist.
+    #[arg(long, env = "GONGKAI_ADMIN_TOKEN", hide_env_values = true)]
+    pub admin_token: Option<String>,
     /// Seconds SIGTERM waits for requests in progress before exiting anyway.
     #[arg(long, default_value_t = 10.0)]
     pub shutdown_timeout: f64,
@@ -69,6 +73,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     config.header_timeout = seconds(args.header_timeout, 0.1, 3600.0);
     config.max_connections = args.max_connections.clamp(1, 1_000_000);
     config.shutdown_timeout = seconds(args.shutdown_timeout, 0.0, 3600.0);
+    config.admin_token = args.admin_token.filter(|t| !t.trim().is_empty());
     let shutdown_timeout = config.shutdown_timeout;
     let state = crate::serve::state(config)
         .with_context(|| format!("cannot open the index in {}", args.data.data.display()))?;

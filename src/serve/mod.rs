@@ -20,6 +20,7 @@
 pub mod admission;
 pub mod api;
 pub mod error;
+pub mod inspect;
 pub mod json;
 pub mod listener;
 pub mod metrics;
@@ -79,6 +80,8 @@ pub struct Config {
     pub max_connections: usize,
     /// How long shutdown waits for requests in progress.
     pub shutdown_timeout: Duration,
+    /// Token for the staff pages (`/admin/inspect`); without one they do not exist.
+    pub admin_token: Option<String>,
 }
 
 /// Cores available to this process (at least 1).
@@ -100,6 +103,7 @@ impl Config {
             header_timeout: Duration::from_secs(10),
             max_connections: 1024,
             shutdown_timeout: Duration::from_secs(10),
+            admin_token: None,
         }
     }
 }
@@ -221,7 +225,11 @@ pub fn router(state: AppState) -> Router {
         .route("/api/categories", get(api::categories))
         .route("/stats", get(stats::stats_page))
         .route("/healthz", get(api::healthz))
-        .route("/metrics", get(api::metrics))
+        .route("/metrics", get(api::metrics));
+    if state.config.admin_token.is_some() {
+        app = app.route("/admin/inspect", get(inspect::inspect_page));
+    }
+    let mut app = app
         .fallback(api::not_found)
         // Innermost: the timeout answers the JSON error, which the metrics
         // count and the outer layer gives the security headers.
