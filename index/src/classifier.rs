@@ -809,11 +809,13 @@ pub fn train_own(
 /// beside the generation), blends it with the shipped default model
 /// ([`Placer`]), and writes `unsettled` with the decision and confidence
 /// (source `classifier`, or `default-model` when the default model decided
-/// alone). Below [`MIN_CONFIDENCE`] a document stays uncategorised. `None`
-/// when there is nothing to classify.
+/// alone). Below [`MIN_CONFIDENCE`] a document stays uncategorised. With
+/// `use_default_model` false only the own model decides. `None` when there
+/// is nothing to classify.
 pub fn classify_unsettled(
     builder: &mut crate::build::Builder,
     unsettled: Vec<crate::ValidDocument>,
+    use_default_model: bool,
 ) -> Result<Option<Classified>, Error> {
     /// Documents written per batch.
     const BATCH: usize = 2_000;
@@ -829,7 +831,7 @@ pub fn classify_unsettled(
     if let Some(model) = &own {
         model.save(&builder.path().join(CLASSIFIER_FILE))?;
     }
-    let placer = Placer::new(own.as_ref(), default_model());
+    let placer = Placer::new(own.as_ref(), default_model().filter(|_| use_default_model));
     if placer.is_empty() {
         let unsettled = unsettled
             .into_iter()

@@ -21,10 +21,16 @@ const BATCH: usize = 2_000;
 
 /// Indexes `files` (`-` for standard input; gzip is read transparently)
 /// into the live generation with `threads` analysis threads (0 = all
-/// cores), and prints what happened. Upserts by id, so a file indexed twice
+/// cores), and prints what happened. `default_model`: whether the model
+/// shipped with gongkai may place what nothing else does. Upserts by id, so a file indexed twice
 /// changes nothing the second time. Exit status 1 when lines were bad, 2
 /// when a file could not be read to the end. Takes the data directory's lock.
-pub fn index_files(data: &Path, files: &[PathBuf], threads: usize) -> anyhow::Result<ExitCode> {
+pub fn index_files(
+    data: &Path,
+    files: &[PathBuf],
+    threads: usize,
+    default_model: bool,
+) -> anyhow::Result<ExitCode> {
     let dir = DataDir::new(data);
     let taxonomy = Taxonomy::for_data_dir(dir.root())?;
     let _lock = super::lock_data_dir(&dir, "index")?;
@@ -42,7 +48,7 @@ pub fn index_files(data: &Path, files: &[PathBuf], threads: usize) -> anyhow::Re
                 &mut totals,
             )?;
         }
-        if let Some(classified) = classify_unsettled(builder, unsettled)? {
+        if let Some(classified) = classify_unsettled(builder, unsettled, default_model)? {
             print_classified(&classified);
         }
         Ok(())

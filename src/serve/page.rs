@@ -502,10 +502,20 @@ fn pagination(link: &Link, checked: &Checked, total: u64) -> Markup {
 }
 
 fn facets(link: &Link, response: &SearchResponse) -> Markup {
-    let all_count: u64 = response.facets.category.0.iter().map(|(_, n)| *n).sum();
+    // 全部: every match before the category filter, categorised or not.
+    let all_count = response.facets.category_total;
+    // Nothing among the matches is categorised (nor news): the facet would
+    // only offer empty categories, so it is left out (unless a category
+    // filter is on, which it must show and let go of).
+    let categorised = CATEGORIES
+        .iter()
+        .copied()
+        .chain(std::iter::once(KIND_NEWS))
+        .any(|name| response.facets.category.get(name) > 0);
     let year_range = |year: &str| (format!("{year}-01-01"), format!("{year}-12-31"));
     html! {
         aside aria-label="筛选" {
+            @if categorised || !link.category.is_empty() {
             h2 { "信息分类" }
             ul class="facet-category" {
                 @if link.category.is_empty() {
@@ -529,6 +539,7 @@ fn facets(link: &Link, response: &SearchResponse) -> Markup {
                         li class="n" { (name) " (0)" }
                     }
                 }
+            }
             }
             @if !response.facets.year.0.is_empty() {
                 h2 { "发布年份" }
