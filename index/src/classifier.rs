@@ -66,8 +66,9 @@ static DEFAULT_MODEL_BYTES: &[u8] = include_bytes!("../data/default-classifier.b
 /// the share of the 21 classes it has seen).
 pub const OWN_MODEL_HALF: f32 = 500.0;
 /// Fewer placed documents than this: the index's own model is not trained,
-/// the default model decides alone.
-pub const OWN_MODEL_MIN: u32 = 50;
+/// the default model decides alone (without the default model, any number
+/// will do).
+pub const OWN_MODEL_MIN: u32 = 5;
 
 /// Weights of the feature groups (before the vector is L2-normalised).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -792,15 +793,16 @@ pub struct Classified {
     pub low_confidence: usize,
 }
 
-/// Trains the index's own model when it holds at least [`OWN_MODEL_MIN`]
-/// placed documents (an even spread of at most `options.max_documents`).
+/// Trains the index's own model when it holds at least `min` placed
+/// documents (an even spread of at most `options.max_documents`).
 pub fn train_own(
     searcher: &crate::Searcher,
     analyzer: &Analyzer,
     options: &TrainOptions,
+    min: u32,
 ) -> Result<Option<Classifier>, Error> {
     Ok(train_from_index(searcher, analyzer, options)?
-        .filter(|m| m.trained_on().iter().sum::<u32>() >= OWN_MODEL_MIN))
+        .filter(|m| m.trained_on().iter().sum::<u32>() >= min))
 }
 
 /// The classifier step of writing documents whose structure said nothing
@@ -827,7 +829,9 @@ pub fn classify_unsettled(
     let handle = builder.handle().clone();
     let analyzer = handle.analyzer.clone();
     let searcher = crate::Searcher::new(handle)?;
-    let own = train_own(&searcher, &analyzer, &TrainOptions::default())?;
+    let default = default_model().filter(|_| use_default_model);
+    let min = if default.is_some() { OWN_MODEL_MIN } else { 1 };
+    let own = train_own(&searcher, &analyzer, &TrainOptions::default(), min)?;
     if let Some(model) = &own {
         model.save(&builder.path().join(CLASSIFIER_FILE))?;
     }

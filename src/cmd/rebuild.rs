@@ -117,9 +117,11 @@ fn reclassify(analyzer: &Analyzer, docs: &mut [Document]) -> anyhow::Result<Opti
     if count == 0 {
         return Ok(None);
     }
+    let default = default_model();
+    let min = if default.is_some() { OWN_MODEL_MIN } else { 1 };
     let own = train_from_documents(analyzer, docs, &TrainOptions::default())?
-        .filter(|m| m.trained_on().iter().sum::<u32>() >= OWN_MODEL_MIN);
-    let placer = Placer::new(own.as_ref(), default_model());
+        .filter(|m| m.trained_on().iter().sum::<u32>() >= min);
+    let placer = Placer::new(own.as_ref(), default);
     if placer.is_empty() {
         eprintln!(
             "warning: no document is placed by its metadata or the portal's structure any more; \
