@@ -492,7 +492,7 @@ fn held_out(id: &str) -> bool {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x0100_0000_01b3);
     }
-    h % 10 == 0
+    h.is_multiple_of(10)
 }
 
 /// Held-out fixture documents as a county CMS export would give them: id,

@@ -516,30 +516,30 @@ fn facets(link: &Link, response: &SearchResponse) -> Markup {
     html! {
         aside aria-label="筛选" {
             @if categorised || !link.category.is_empty() {
-            h2 { "信息分类" }
-            ul class="facet-category" {
-                @if link.category.is_empty() {
-                    li class="on" { "全部 " span class="n" { "(" (all_count) ")" } }
-                } @else {
-                    li {
-                        a href=(link.with(|l| l.category.clear())) { "全部" }
-                        " " span class="n" { "(" (all_count) ")" }
-                    }
-                }
-                @for name in CATEGORIES.iter().copied().chain(std::iter::once(KIND_NEWS)) {
-                    @let n = response.facets.category.get(name);
-                    @if link.category == name {
-                        li class="on" aria-current="true" { (name) " " span class="n" { "(" (n) ")" } }
-                    } @else if n > 0 {
-                        li {
-                            a href=(link.with(|l| l.category = name.to_string())) { (name) }
-                            " " span class="n" { "(" (n) ")" }
-                        }
+                h2 { "信息分类" }
+                ul class="facet-category" {
+                    @if link.category.is_empty() {
+                        li class="on" { "全部 " span class="n" { "(" (all_count) ")" } }
                     } @else {
-                        li class="n" { (name) " (0)" }
+                        li {
+                            a href=(link.with(|l| l.category.clear())) { "全部" }
+                            " " span class="n" { "(" (all_count) ")" }
+                        }
+                    }
+                    @for name in CATEGORIES.iter().copied().chain(std::iter::once(KIND_NEWS)) {
+                        @let n = response.facets.category.get(name);
+                        @if link.category == name {
+                            li class="on" aria-current="true" { (name) " " span class="n" { "(" (n) ")" } }
+                        } @else if n > 0 {
+                            li {
+                                a href=(link.with(|l| l.category = name.to_string())) { (name) }
+                                " " span class="n" { "(" (n) ")" }
+                            }
+                        } @else {
+                            li class="n" { (name) " (0)" }
+                        }
                     }
                 }
-            }
             }
             @if !response.facets.year.0.is_empty() {
                 h2 { "发布年份" }
