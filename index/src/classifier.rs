@@ -360,12 +360,16 @@ pub fn features_of(
             }
         }
     }
-    let norm = map.values().map(|v| v * v).sum::<f32>().sqrt();
-    let mut out: FeatureVector = map
-        .into_iter()
-        .map(|(k, v)| (k, if norm > 0.0 { v / norm } else { v }))
-        .collect();
+    // Sorted before summing: a hash map's order would change the float sum
+    // in its last bits from run to run, and with it the model.
+    let mut out: FeatureVector = map.into_iter().collect();
     out.sort_by(|a, b| a.0.cmp(&b.0));
+    let norm = out.iter().map(|(_, v)| v * v).sum::<f32>().sqrt();
+    if norm > 0.0 {
+        for (_, v) in &mut out {
+            *v /= norm;
+        }
+    }
     out
 }
 
@@ -1350,6 +1354,18 @@ mod tests {
             &FeatureWeights::default(),
         );
         assert!(v.iter().any(|(n, _)| n == "dn:国发"));
+        // Bit for bit the same every time (no hash-map order in the sums).
+        let long = "关于印发2024年财政预算执行情况和2025年财政预算草案的报告的通知";
+        let first = features(&analyzer, long, long, "台南市政府财政税务局秘书室");
+        for _ in 0..20 {
+            let again = features(&analyzer, long, long, "台南市政府财政税务局秘书室");
+            assert!(
+                first
+                    .iter()
+                    .zip(&again)
+                    .all(|(a, b)| a.0 == b.0 && a.1.to_bits() == b.1.to_bits())
+            );
+        }
         assert!(
             v.iter()
                 .any(|(n, _)| n.starts_with("a:") && n.contains("预算"))
