@@ -589,9 +589,7 @@ impl Classifier {
     /// Classifies a document and records the result in it (source
     /// `classifier`; below [`MIN_CONFIDENCE`] it stays uncategorised).
     pub fn classify(&self, analyzer: &Analyzer, doc: &mut Document) -> Prediction {
-        let prediction = self.predict(analyzer, doc);
-        record(doc, &prediction, SOURCE_CLASSIFIER);
-        prediction
+        record(doc, self.predict(analyzer, doc), SOURCE_CLASSIFIER)
     }
 
     /// The model in gongkai's compact binary form (what the shipped default
@@ -967,8 +965,11 @@ fn best_of(probabilities: &[f32; CLASSES]) -> Prediction {
 
 /// Records a model's decision in a document: below [`MIN_CONFIDENCE`] it
 /// stays uncategorised (no category, no kind), its confidence kept so
-/// `gongkai categories` lists it for review.
-fn record(doc: &mut Document, prediction: &Prediction, source: CategorySource) {
+/// `gongkai categories` lists it for review. The confidence is rounded to
+/// what is stored before it is compared, so the stored value tells which
+/// side of the threshold a document is on; returns the prediction with it.
+fn record(doc: &mut Document, mut prediction: Prediction, source: CategorySource) -> Prediction {
+    prediction.confidence = round4(prediction.confidence);
     if prediction.confidence < MIN_CONFIDENCE {
         doc.category = None;
         doc.kind = None;
@@ -981,7 +982,8 @@ fn record(doc: &mut Document, prediction: &Prediction, source: CategorySource) {
         });
     }
     doc.category_source = Some(source);
-    doc.category_confidence = Some(round4(prediction.confidence));
+    doc.category_confidence = Some(prediction.confidence);
+    prediction
 }
 
 /// What places the documents nothing else placed: the index's own model
@@ -1061,8 +1063,7 @@ impl<'a> Placer<'a> {
     /// [`MIN_CONFIDENCE`] it stays uncategorised.
     pub fn classify(&self, analyzer: &Analyzer, doc: &mut Document) -> Prediction {
         let prediction = self.predict_features(&document_features(analyzer, doc));
-        record(doc, &prediction, self.source());
-        prediction
+        record(doc, prediction, self.source())
     }
 }
 
@@ -1311,7 +1312,7 @@ mod tests {
             class: 7,
             confidence: MIN_CONFIDENCE - 0.01,
         };
-        record(&mut d, &unsure, SOURCE_DEFAULT_MODEL);
+        record(&mut d, unsure, SOURCE_DEFAULT_MODEL);
         assert_eq!(d.category, None);
         assert_eq!(d.kind, None);
         assert_eq!(d.category_source, Some(SOURCE_DEFAULT_MODEL));
@@ -1321,7 +1322,16 @@ mod tests {
             class: 7,
             confidence: MIN_CONFIDENCE,
         };
-        record(&mut d, &sure, SOURCE_CLASSIFIER);
+        record(&mut d, sure, SOURCE_CLASSIFIER);
+        // Just below, but stored as the threshold: placed, as the stored value says.
+        let edge = Prediction {
+            class: 7,
+            confidence: MIN_CONFIDENCE - 0.000_01,
+        };
+        let mut e = doc("x", "", "", None);
+        let p = record(&mut e, edge, SOURCE_CLASSIFIER);
+        assert_eq!(p.confidence, e.category_confidence.expect("kept"));
+        assert_eq!(e.category.is_some(), p.confidence >= MIN_CONFIDENCE);
         assert_eq!(d.category.as_deref(), Some(CATEGORIES[7]));
         assert_eq!(d.kind, Some(Kind::Disclosure));
         // A model's decision is never learned from, the default model's included.
