@@ -2,24 +2,32 @@
 //!
 //! It learns from the portal's own documents whose category the structure
 //! decided (metadata, column, URL), so it speaks the portal's filing habits,
-//! and needs nothing downloaded. Features, each prefixed by where it comes
-//! from:
+//! and needs nothing downloaded. An index with too few of those leans on the
+//! **default model** shipped in the binary ([`default_model`], trained on
+//! the fixture portal's labelled documents, rebuilt by the command in
+//! [`DEFAULT_MODEL_FILE`]); [`Placer`] blends the two. Features, each
+//! prefixed by where it comes from:
 //!
-//! * `p:` the whole 发布机构 (portals file by issuing unit), `pw:` its words;
+//! * `p:` the whole 发布机构 (portals file by issuing unit), `pu:` its
+//!   issuing unit ([`publisher_unit`]), `pw:` its words;
 //! * `t:` title words (analyzer's precise stream), `tb:` title character bigrams;
 //! * `b:` body words of the first [`BODY_CHARS`] characters, sub-linear in
-//!   their count and weighted below the title.
+//!   their count and weighted below the title;
+//! * `dn:` the 文号 prefix ([`doc_number_prefix`]), `a:` attachment-name words.
 //!
 //! The vector is L2-normalised. The model is a multinomial logistic
 //! regression (softmax) over 21 classes (the 20 categories and news),
-//! trained by plain SGD with a fixed seed, a fixed number of epochs and a
-//! fixed visiting order, so the same documents give the same model, bit for
-//! bit. Its confidence is the winning class's probability. It is written as
-//! JSON next to its generation (`classifier.json`).
+//! trained by plain SGD with a fixed seed, a fixed number of epochs, a
+//! fixed visiting order and class-balanced steps, so the same documents
+//! give the same model, bit for bit. Its confidence is the winning class's
+//! probability; below [`MIN_CONFIDENCE`] the document stays uncategorised.
+//! The index's own model is written as JSON next to its generation
+//! (`classifier.json`); the default model in a compact binary form
+//! ([`Classifier::to_bytes`]).
 //!
 //! [`classify_unsettled`] is the step `gongkai index` runs on a generation
 //! builder: train on what the index holds, then write the unsettled
-//! documents with the model's decision.
+//! documents with the blended decision.
 
 use std::collections::HashMap;
 use std::path::Path;
