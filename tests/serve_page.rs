@@ -171,3 +171,100 @@ fn zero_results_doc_number_jump_and_errors() {
     let long = server.get(&format!("/?q={}", "长".repeat(1000)));
     assert_eq!(long.status, 413);
 }
+
+/// A data directory from fixture documents passed through `edit`, indexed
+/// without the default model (so what nothing places stays 未分类).
+fn data_dir_without_default_model(
+    n: usize,
+    edit: impl Fn(usize, &mut serde_json::Map<String, serde_json::Value>),
+) -> tempfile::TempDir {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = std::fs::File::open(serve_support::shared().join("portal/docs.jsonl.gz"))
+        .expect("../shared/portal/docs.jsonl.gz");
+    let reader = std::io::BufReader::new(flate2::read::GzDecoder::new(file));
+    let mut lines = String::new();
+    for (i, line) in reader.lines().take(n).enumerate() {
+        let mut v: serde_json::Value =
+            serde_json::from_str(&line.expect("read docs")).expect("JSON line");
+        let obj = v.as_object_mut().expect("object");
+        edit(i, obj);
+        lines.push_str(&v.to_string());
+        lines.push('\n');
+    }
+    let docs = dir.path().join("docs.jsonl");
+    std::fs::write(&docs, lines).expect("write docs");
+    let status = std::process::Command::new(serve_support::BIN)
+        .arg("index")
+        .arg("--no-default-model")
+        .arg(&docs)
+        .arg("--data")
+        .arg(dir.path().join("data"))
+        .stderr(std::process::Stdio::null())
+        .status()
+        .expect("run gongkai index");
+    assert!(status.success());
+    dir
+}
+
+fn total_of(html: &str) -> u64 {
+    let start = html.find("<strong id=\"total\">").expect("total") + "<strong id=\"total\">".len();
+    let end = start + html[start..].find('<').expect("end of total");
+    html[start..end].replace(',', "").parse().expect("a number")
+}
+
+#[test]
+fn category_facet_counts_everything_under_all_and_hides_when_nothing_is_categorised() {
+    // Half the documents keep their category, half arrive with none.
+    let dir = data_dir_without_default_model(40, |i, d| {
+        if i % 2 == 0 {
+            d.remove("category");
+        } else if d["category"].is_null() {
+            d.insert("kind".into(), "新闻".into());
+        }
+    });
+    let server = Server::start(&dir.path().join("data"), &[]);
+    let html = server.get(&format!("/?q={}", enc("台南"))).text();
+    let total = total_of(&html);
+    assert!(total >= 20, "{total} results");
+    // Some results are uncategorised: the categories' counts add up to less.
+    let (_, api) = server.json(&format!("/api/search?q={}", enc("台南")));
+    assert_eq!(api["total"], total);
+    let categorised: u64 = api["facets"]["category"]
+        .as_object()
+        .expect("category facet")
+        .values()
+        .filter_map(|v| v.as_u64())
+        .sum();
+    assert!(categorised < total, "{categorised} of {total} categorised");
+    assert!(html.contains("class=\"facet-category\""));
+    // 全部 is every result, categorised or not (not the categorised ones' sum).
+    assert!(
+        html.contains(&format!("全部 <span class=\"n\">({total})</span>")),
+        "全部 ({total}) expected"
+    );
+    // Empty categories are plain text, not links.
+    assert!(html.contains("<li class=\"n\">"));
+    assert!(!html.contains(&format!("category={}\"", enc("政府机构"))));
+    // Inside a category, 全部 still counts everything.
+    let filtered = server
+        .get(&format!("/?q={}&category={}", enc("台南"), enc("新闻")))
+        .text();
+    assert!(
+        filtered.contains(&format!("({total})</span>")),
+        "全部 keeps the total"
+    );
+    drop(server);
+
+    // Nothing categorised: no category facet at all, the others stay.
+    let dir = data_dir_without_default_model(20, |_, d| {
+        d.remove("category");
+        d.remove("kind");
+    });
+    let server = Server::start(&dir.path().join("data"), &[]);
+    let html = server.get(&format!("/?q={}", enc("台南"))).text();
+    assert!(total_of(&html) > 0);
+    assert!(!html.contains("class=\"facet-category\""), "facet hidden");
+    assert!(!html.contains("信息分类"));
+    assert!(html.contains("class=\"facet-year\""));
+}

@@ -88,23 +88,38 @@ pub enum CategorySource {
     /// `keyword`: a title keyword of the taxonomy.
     #[serde(rename = "keyword")]
     Keyword,
-    /// `classifier`: the text classifier.
+    /// `classifier`: the text classifier trained on this index's own
+    /// placed documents (blended with the shipped default model).
     #[serde(rename = "classifier")]
     Classifier,
+    /// `default-model`: the default model shipped with gongkai, alone (the
+    /// index held too few placed documents to train its own).
+    #[serde(rename = "default-model")]
+    DefaultModel,
     /// Any other text, as given.
     #[serde(untagged)]
     Other(String),
 }
 
 impl CategorySource {
-    /// Every named source, in the order the taxonomy tries them, then the classifier.
-    pub const NAMED: [CategorySource; 5] = [
+    /// Every named source, in the order the taxonomy tries them, then the
+    /// classifier and the shipped default model.
+    pub const NAMED: [CategorySource; 6] = [
         CategorySource::Metadata,
         CategorySource::Column,
         CategorySource::Url,
         CategorySource::Keyword,
         CategorySource::Classifier,
+        CategorySource::DefaultModel,
     ];
+
+    /// Whether a text model decided (the index's own or the shipped default).
+    pub fn is_model(&self) -> bool {
+        matches!(
+            self,
+            CategorySource::Classifier | CategorySource::DefaultModel
+        )
+    }
 
     /// The text written to JSON and the index.
     pub fn as_str(&self) -> &str {
@@ -114,6 +129,7 @@ impl CategorySource {
             CategorySource::Url => "url",
             CategorySource::Keyword => "keyword",
             CategorySource::Classifier => "classifier",
+            CategorySource::DefaultModel => "default-model",
             CategorySource::Other(text) => text,
         }
     }

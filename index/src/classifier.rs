@@ -2,24 +2,32 @@
 //!
 //! It learns from the portal's own documents whose category the structure
 //! decided (metadata, column, URL), so it speaks the portal's filing habits,
-//! and needs nothing downloaded. Features, each prefixed by where it comes
-//! from:
+//! and needs nothing downloaded. An index with too few of those leans on the
+//! **default model** shipped in the binary ([`default_model`], trained on
+//! the fixture portal's labelled documents, rebuilt by the command in
+//! [`DEFAULT_MODEL_FILE`]); [`Placer`] blends the two. Features, each
+//! prefixed by where it comes from:
 //!
-//! * `p:` the whole 发布机构 (portals file by issuing unit), `pw:` its words;
+//! * `p:` the whole 发布机构 (portals file by issuing unit), `pu:` its
+//!   issuing unit ([`publisher_unit`]), `pw:` its words;
 //! * `t:` title words (analyzer's precise stream), `tb:` title character bigrams;
 //! * `b:` body words of the first [`BODY_CHARS`] characters, sub-linear in
-//!   their count and weighted below the title.
+//!   their count and weighted below the title;
+//! * `dn:` the 文号 prefix ([`doc_number_prefix`]), `a:` attachment-name words.
 //!
 //! The vector is L2-normalised. The model is a multinomial logistic
 //! regression (softmax) over 21 classes (the 20 categories and news),
-//! trained by plain SGD with a fixed seed, a fixed number of epochs and a
-//! fixed visiting order, so the same documents give the same model, bit for
-//! bit. Its confidence is the winning class's probability. It is written as
-//! JSON next to its generation (`classifier.json`).
+//! trained by plain SGD with a fixed seed, a fixed number of epochs, a
+//! fixed visiting order and class-balanced steps, so the same documents
+//! give the same model, bit for bit. Its confidence is the winning class's
+//! probability; below [`MIN_CONFIDENCE`] the document stays uncategorised.
+//! The index's own model is written as JSON next to its generation
+//! (`classifier.json`); the default model in a compact binary form
+//! ([`Classifier::to_bytes`]).
 //!
 //! [`classify_unsettled`] is the step `gongkai index` runs on a generation
 //! builder: train on what the index holds, then write the unsettled
-//! documents with the model's decision.
+//! documents with the blended decision.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -28,9 +36,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::analysis::{Analyzer, TermStream, normalize};
 use crate::category::{CATEGORIES, KIND_NEWS};
-use crate::taxonomy::SOURCE_CLASSIFIER;
+use crate::taxonomy::{SOURCE_CLASSIFIER, SOURCE_DEFAULT_MODEL};
 use crate::{Document, Error};
-use gongkai_document::Kind;
+use gongkai_document::{CategorySource, Kind};
 
 /// Body characters looked at (the start of a page says what it is).
 pub const BODY_CHARS: usize = 250;
@@ -44,6 +52,31 @@ pub const CLASSES: usize = CATEGORIES.len() + 1;
 pub const NEWS_CLASS: usize = CATEGORIES.len();
 
 const FORMAT_VERSION: u32 = 1;
+/// First bytes of the binary model.
+const BINARY_MAGIC: &[u8] = b"GKCLS\0";
+/// Version of the binary layout.
+const BINARY_VERSION: u32 = 1;
+/// Version of what [`features_of`] produces: a model built with other
+/// features is refused (rebuild it, see [`DEFAULT_MODEL_FILE`]).
+pub const FEATURES_VERSION: u32 = 2;
+/// Below this confidence a model's decision is not recorded: the document
+/// stays 未分类 (its confidence is kept, for review). Chosen on the
+/// cross-validation folds, never on the held-out split (docs/categories.md).
+pub const MIN_CONFIDENCE: f32 = 0.35;
+/// Where the shipped default model lives in the source tree (built into
+/// the binary). Rebuilt by
+/// `cargo run --release -p gongkai-index --example classifier_cv -- ../shared/portal/docs.jsonl.gz --write-default index/data/default-classifier.bin`.
+pub const DEFAULT_MODEL_FILE: &str = "index/data/default-classifier.bin";
+/// The shipped default model's bytes.
+static DEFAULT_MODEL_BYTES: &[u8] = include_bytes!("../data/default-classifier.bin");
+/// Placed documents the index's own model needs before it counts as much
+/// as the default model (its weight is `n / (n + OWN_MODEL_HALF)`, times
+/// the share of the 21 classes it has seen).
+pub const OWN_MODEL_HALF: f32 = 500.0;
+/// Fewer placed documents than this: the index's own model is not trained,
+/// the default model decides alone (without the default model, any number
+/// will do).
+pub const OWN_MODEL_MIN: u32 = 5;
 
 /// Weights of the feature groups (before the vector is L2-normalised).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -58,22 +91,39 @@ pub struct FeatureWeights {
     pub publisher: f32,
     /// `pw:` publisher words.
     pub publisher_word: f32,
+    /// `pu:` the issuing unit: the publisher cut after its first 局/处/所/会/…
+    /// (`台南市政府财政税务局秘书室` → `台南市政府财政税务局`).
+    pub publisher_unit: f32,
     /// `b:` body words (times `1 + ln count`).
     pub body: f32,
     /// Body characters looked at (the start of a page says what it is).
     pub body_chars: usize,
+    /// `fp:` words of the first paragraph (the body's first non-empty line,
+    /// at most [`FIRST_PARAGRAPH_CHARS`] characters).
+    pub first_paragraph: f32,
+    /// `dn:` the 文号 prefix (`国发〔2016〕55号` → `国发`), `dn` its presence.
+    pub doc_number: f32,
+    /// `a:` words of the attachments' names.
+    pub attachment: f32,
 }
+
+/// Characters of the first paragraph looked at.
+pub const FIRST_PARAGRAPH_CHARS: usize = 120;
 
 impl Default for FeatureWeights {
     fn default() -> Self {
         FeatureWeights {
             title: 1.0,
-            title_bigram: 1.5,
+            title_bigram: 2.0,
             title_trigram: 0.0,
             publisher: 2.0,
-            publisher_word: 0.7,
+            publisher_word: 1.2,
+            publisher_unit: 1.0,
             body: 0.1,
             body_chars: BODY_CHARS,
+            first_paragraph: 0.0,
+            doc_number: 1.0,
+            attachment: 0.5,
         }
     }
 }
@@ -97,6 +147,11 @@ pub struct TrainOptions {
     pub max_documents: usize,
     /// Seed of the visiting order.
     pub seed: u64,
+    /// How far to even out the classes: each example's step is scaled by
+    /// `(mean class size / its class size) ^ balance` (0 = not at all), so
+    /// a large class (plain news) does not swallow the small ones.
+    #[serde(default)]
+    pub balance: f32,
 }
 
 impl Default for TrainOptions {
@@ -110,6 +165,7 @@ impl Default for TrainOptions {
             max_features: 40_000,
             max_documents: 30_000,
             seed: 0x9e37_79b9_7f4a_7c15,
+            balance: 1.0,
         }
     }
 }
@@ -147,9 +203,40 @@ pub fn class_name(class: usize) -> &'static str {
     CATEGORIES.get(class).copied().unwrap_or(KIND_NEWS)
 }
 
+/// What the classifier reads of a document.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FeatureInput<'a> {
+    /// Title.
+    pub title: &'a str,
+    /// Body (only its start is read).
+    pub body: &'a str,
+    /// 发布机构.
+    pub publisher: &'a str,
+    /// 文号 as published.
+    pub doc_number: &'a str,
+    /// The attachments' names (link texts).
+    pub attachments: &'a [&'a str],
+}
+
+impl<'a> FeatureInput<'a> {
+    /// Title, body and publisher only.
+    pub fn text(title: &'a str, body: &'a str, publisher: &'a str) -> Self {
+        FeatureInput {
+            title,
+            body,
+            publisher,
+            ..Default::default()
+        }
+    }
+}
+
 /// The features of a document's title, body and publisher (default weights).
 pub fn features(analyzer: &Analyzer, title: &str, body: &str, publisher: &str) -> FeatureVector {
-    features_with(analyzer, title, body, publisher, &FeatureWeights::default())
+    features_of(
+        analyzer,
+        &FeatureInput::text(title, body, publisher),
+        &FeatureWeights::default(),
+    )
 }
 
 /// The features of a document's title, body and publisher.
@@ -160,11 +247,56 @@ pub fn features_with(
     publisher: &str,
     w: &FeatureWeights,
 ) -> FeatureVector {
+    features_of(analyzer, &FeatureInput::text(title, body, publisher), w)
+}
+
+/// The 文号 prefix: what comes before the year bracket or the first digit
+/// (`国发〔2016〕55号` → `国发`, `府办字第12号` → `府办字`), normalised.
+pub fn doc_number_prefix(doc_number: &str) -> String {
+    let text = normalize(doc_number.trim());
+    text.chars()
+        .take_while(|c| {
+            !c.is_ascii_digit() && !matches!(c, '〔' | '[' | '(' | '（' | '【' | '第' | '〈' | '<')
+        })
+        .filter(|c| !c.is_whitespace())
+        .take(8)
+        .collect()
+}
+
+/// The issuing unit of a publisher: cut after the first 局/处/所/委员会/…
+/// that is not the very start (`台南市政府财政税务局秘书室` →
+/// `台南市政府财政税务局`). The whole text when there is none.
+pub fn publisher_unit(publisher: &str) -> String {
+    const ENDS: [&str; 9] = ["委员会", "公所", "中心", "局", "处", "所", "署", "厅", "办"];
+    let chars: Vec<char> = publisher.chars().collect();
+    for end in 2..=chars.len() {
+        let head: String = chars[..end].iter().collect();
+        if ENDS.iter().any(|e| head.ends_with(e)) {
+            return head;
+        }
+    }
+    publisher.to_string()
+}
+
+/// The features of what the classifier reads of a document.
+pub fn features_of(
+    analyzer: &Analyzer,
+    input: &FeatureInput<'_>,
+    w: &FeatureWeights,
+) -> FeatureVector {
     let mut map: HashMap<String, f32> = HashMap::new();
-    let publisher = normalize(publisher.trim());
+    let title = input.title;
+    let body = input.body;
+    let publisher = normalize(input.publisher.trim());
     if !publisher.is_empty() {
         if w.publisher > 0.0 {
             map.insert(format!("p:{publisher}"), w.publisher);
+        }
+        if w.publisher_unit > 0.0 {
+            map.insert(
+                format!("pu:{}", publisher_unit(&publisher)),
+                w.publisher_unit,
+            );
         }
         if w.publisher_word > 0.0 {
             for term in analyzer.terms(TermStream::Precise, &publisher) {
@@ -210,18 +342,59 @@ pub fn features_with(
             map.insert(term, w.body * (1.0 + (count as f32).ln()));
         }
     }
-    let norm = map.values().map(|v| v * v).sum::<f32>().sqrt();
-    let mut out: FeatureVector = map
-        .into_iter()
-        .map(|(k, v)| (k, if norm > 0.0 { v / norm } else { v }))
-        .collect();
+    if w.first_paragraph > 0.0
+        && let Some(line) = body.lines().map(str::trim).find(|l| !l.is_empty())
+    {
+        let line: String = line.chars().take(FIRST_PARAGRAPH_CHARS).collect();
+        for term in analyzer.terms(TermStream::Precise, &line) {
+            if is_feature_term(&term) {
+                map.insert(format!("fp:{term}"), w.first_paragraph);
+            }
+        }
+    }
+    if w.doc_number > 0.0 && !input.doc_number.trim().is_empty() {
+        map.insert("dn".to_string(), w.doc_number * 0.5);
+        let prefix = doc_number_prefix(input.doc_number);
+        if !prefix.is_empty() {
+            map.insert(format!("dn:{prefix}"), w.doc_number);
+        }
+    }
+    if w.attachment > 0.0 {
+        for name in input.attachments {
+            for term in analyzer.terms(TermStream::Precise, name) {
+                if is_feature_term(&term) {
+                    map.insert(format!("a:{term}"), w.attachment);
+                }
+            }
+        }
+    }
+    // Sorted before summing: a hash map's order would change the float sum
+    // in its last bits from run to run, and with it the model.
+    let mut out: FeatureVector = map.into_iter().collect();
     out.sort_by(|a, b| a.0.cmp(&b.0));
+    let norm = out.iter().map(|(_, v)| v * v).sum::<f32>().sqrt();
+    if norm > 0.0 {
+        for (_, v) in &mut out {
+            *v /= norm;
+        }
+    }
     out
 }
 
-/// Features of a document.
+/// Features of a document: title, body, publisher, 文号, attachments' names.
 pub fn document_features(analyzer: &Analyzer, doc: &Document) -> FeatureVector {
-    features(analyzer, &doc.title, &doc.body, &doc.publisher)
+    let attachments: Vec<&str> = doc.attachments.iter().map(|a| a.title.as_str()).collect();
+    features_of(
+        analyzer,
+        &FeatureInput {
+            title: &doc.title,
+            body: &doc.body,
+            publisher: &doc.publisher,
+            doc_number: &doc.doc_number,
+            attachments: &attachments,
+        },
+        &FeatureWeights::default(),
+    )
 }
 
 /// Words worth a feature: not punctuation, not a lone digit run.
@@ -312,6 +485,18 @@ impl Classifier {
             trained_on[*label] += 1;
         }
         let present: Vec<bool> = trained_on.iter().map(|&n| n > 0).collect();
+        let known = present.iter().filter(|&&p| p).count().max(1) as f32;
+        let mean = data.len() as f32 / known;
+        let class_scale: Vec<f32> = trained_on
+            .iter()
+            .map(|&n| {
+                if n > 0 && options.balance > 0.0 {
+                    (mean / n as f32).powf(options.balance)
+                } else {
+                    1.0
+                }
+            })
+            .collect();
         let mut weights = vec![0f32; features.len() * CLASSES];
         let mut bias = vec![0f32; CLASSES];
         for (class, p) in present.iter().enumerate() {
@@ -330,9 +515,10 @@ impl Classifier {
                 rng ^= rng << 17;
                 order.swap(i, (rng % (i as u64 + 1)) as usize);
             }
-            let rate = options.learning_rate / (1.0 + epoch as f32 * options.decay);
+            let epoch_rate = options.learning_rate / (1.0 + epoch as f32 * options.decay);
             for &d in &order {
                 let (vector, label) = &data[d];
+                let rate = epoch_rate * class_scale[*label];
                 score_into(&weights, &bias, vector, &mut scores);
                 softmax(&mut scores);
                 for (class, s) in scores.iter_mut().enumerate() {
@@ -350,7 +536,7 @@ impl Classifier {
                     }
                 }
             }
-            let keep = 1.0 - rate * options.l2;
+            let keep = 1.0 - epoch_rate * options.l2;
             for w in &mut weights {
                 *w *= keep;
             }
@@ -381,8 +567,13 @@ impl Classifier {
         &self.trained_on
     }
 
-    /// Classifies a feature vector.
-    pub fn predict_features(&self, vector: &FeatureVector) -> Prediction {
+    /// Number of classes with training documents.
+    pub fn classes_known(&self) -> usize {
+        self.trained_on.iter().filter(|&&n| n > 0).count()
+    }
+
+    /// The probability of every class (20 categories, then news).
+    pub fn probabilities(&self, vector: &FeatureVector) -> [f32; CLASSES] {
         let indexed: Vec<(u32, f32)> = vector
             .iter()
             .filter_map(|(n, v)| self.index.get(n).map(|&i| (i, *v)))
@@ -390,16 +581,12 @@ impl Classifier {
         let mut scores = [0f32; CLASSES];
         score_into(&self.weights, &self.bias, &indexed, &mut scores);
         softmax(&mut scores);
-        let mut best = 0;
-        for class in 1..CLASSES {
-            if scores[class] > scores[best] {
-                best = class;
-            }
-        }
-        Prediction {
-            class: best,
-            confidence: scores[best],
-        }
+        scores
+    }
+
+    /// Classifies a feature vector.
+    pub fn predict_features(&self, vector: &FeatureVector) -> Prediction {
+        best_of(&self.probabilities(vector))
     }
 
     /// Classifies a document.
@@ -407,18 +594,114 @@ impl Classifier {
         self.predict_features(&document_features(analyzer, doc))
     }
 
-    /// Classifies a document and records the result in it (source `classifier`).
+    /// Classifies a document and records the result in it (source
+    /// `classifier`; below [`MIN_CONFIDENCE`] it stays uncategorised).
     pub fn classify(&self, analyzer: &Analyzer, doc: &mut Document) -> Prediction {
-        let prediction = self.predict(analyzer, doc);
-        doc.category = prediction.category().map(str::to_string);
-        doc.kind = Some(if doc.category.is_some() {
-            Kind::Disclosure
-        } else {
-            Kind::News
-        });
-        doc.category_source = Some(SOURCE_CLASSIFIER);
-        doc.category_confidence = Some(round4(prediction.confidence));
-        prediction
+        record(doc, self.predict(analyzer, doc), SOURCE_CLASSIFIER)
+    }
+
+    /// The model in gongkai's compact binary form (what the shipped default
+    /// model is stored as): weights quantised to `i8` with one scale per
+    /// feature, so a 20,000-feature model takes about half a megabyte.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.features.len() * (CLASSES + 16) + 256);
+        out.extend_from_slice(BINARY_MAGIC);
+        out.extend_from_slice(&BINARY_VERSION.to_le_bytes());
+        out.extend_from_slice(&FEATURES_VERSION.to_le_bytes());
+        out.extend_from_slice(&(CLASSES as u32).to_le_bytes());
+        out.extend_from_slice(&(self.features.len() as u32).to_le_bytes());
+        for b in &self.bias {
+            out.extend_from_slice(&b.to_le_bytes());
+        }
+        for n in &self.trained_on {
+            out.extend_from_slice(&n.to_le_bytes());
+        }
+        for (f, name) in self.features.iter().enumerate() {
+            let bytes = name.as_bytes();
+            let len = bytes.len().min(u8::MAX as usize);
+            out.push(len as u8);
+            out.extend_from_slice(&bytes[..len]);
+            let row = &self.weights[f * CLASSES..(f + 1) * CLASSES];
+            let max = row.iter().fold(0f32, |m, w| m.max(w.abs()));
+            let scale = if max > 0.0 { max / 127.0 } else { 0.0 };
+            out.extend_from_slice(&scale.to_le_bytes());
+            for w in row {
+                let q = if scale > 0.0 {
+                    (w / scale).round().clamp(-127.0, 127.0) as i8
+                } else {
+                    0
+                };
+                out.push(q as u8);
+            }
+        }
+        out
+    }
+
+    /// Reads a model written by [`Classifier::to_bytes`]; `what` names it in errors.
+    pub fn from_bytes(bytes: &[u8], what: &Path) -> Result<Self, Error> {
+        let config = |message: String| Error::Config {
+            path: what.to_path_buf(),
+            message,
+        };
+        let mut r = Reader { bytes, at: 0 };
+        if r.take(BINARY_MAGIC.len()) != Some(BINARY_MAGIC) {
+            return Err(config("not a gongkai classifier".into()));
+        }
+        let short = || config("classifier file is cut short".into());
+        let version = r.u32().ok_or_else(short)?;
+        let features_version = r.u32().ok_or_else(short)?;
+        if version != BINARY_VERSION || features_version != FEATURES_VERSION {
+            return Err(config(format!(
+                "classifier format {version}/{features_version} (expected {BINARY_VERSION}/{FEATURES_VERSION}): rebuild it"
+            )));
+        }
+        if r.u32().ok_or_else(short)? != CLASSES as u32 {
+            return Err(config(
+                "classifier has the wrong shape for the 20 categories and news".into(),
+            ));
+        }
+        let count = r.u32().ok_or_else(short)? as usize;
+        if count > bytes.len() {
+            return Err(short());
+        }
+        let mut bias = Vec::with_capacity(CLASSES);
+        for _ in 0..CLASSES {
+            bias.push(r.f32().ok_or_else(short)?);
+        }
+        let mut trained_on = Vec::with_capacity(CLASSES);
+        for _ in 0..CLASSES {
+            trained_on.push(r.u32().ok_or_else(short)?);
+        }
+        let mut features = Vec::with_capacity(count);
+        let mut weights = Vec::with_capacity(count * CLASSES);
+        for _ in 0..count {
+            let len = r.take(1).ok_or_else(short)?[0] as usize;
+            let name = std::str::from_utf8(r.take(len).ok_or_else(short)?)
+                .map_err(|_| config("classifier feature name is not UTF-8".into()))?;
+            features.push(name.to_string());
+            let scale = r.f32().ok_or_else(short)?;
+            for &q in r.take(CLASSES).ok_or_else(short)? {
+                weights.push(f32::from(q as i8) * scale);
+            }
+        }
+        if r.at != bytes.len() {
+            return Err(config("classifier file has trailing bytes".into()));
+        }
+        let index = features
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.clone(), i as u32))
+            .collect();
+        Ok(Classifier {
+            version: FORMAT_VERSION,
+            classes: (0..CLASSES).map(|c| class_name(c).to_string()).collect(),
+            features,
+            weights,
+            bias,
+            trained_on,
+            options: TrainOptions::default(),
+            index,
+        })
     }
 
     /// JSON text of the model.
@@ -477,7 +760,11 @@ impl Classifier {
 /// Whether a document's category was decided by the portal's structure (or
 /// given), so the classifier may learn from it.
 pub fn is_structural(doc: &Document) -> bool {
-    doc.category_source != Some(SOURCE_CLASSIFIER) && doc.kind.is_some() && class_of(doc).is_some()
+    !doc.category_source
+        .as_ref()
+        .is_some_and(CategorySource::is_model)
+        && doc.kind.is_some()
+        && class_of(doc).is_some()
 }
 
 /// Trains on every structurally settled document of an index (an even
@@ -497,26 +784,50 @@ pub fn train_from_index(
 }
 
 /// What [`classify_unsettled`] did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Classified {
     /// Documents written.
     pub documents: usize,
-    /// Documents the model learned from; `None` when there were none, and
-    /// the documents were written without a category.
+    /// Documents the index's own model learned from; `None` when it had too
+    /// few (fewer than [`OWN_MODEL_MIN`]) and the default model decided alone.
     pub learned: Option<u32>,
-    /// Classifications below [`LOW_CONFIDENCE`].
+    /// Whether any model decided; `false` only if the shipped default model
+    /// could not be read and the index had nothing to learn from: the
+    /// documents were written without a category.
+    pub placed: bool,
+    /// The own model's share of the blend (0 = the default model alone).
+    pub own_weight: f32,
+    /// Left uncategorised: confidence below [`MIN_CONFIDENCE`].
+    pub uncertain: usize,
+    /// Classifications below [`LOW_CONFIDENCE`] (the uncertain included).
     pub low_confidence: usize,
 }
 
+/// Trains the index's own model when it holds at least `min` placed
+/// documents (an even spread of at most `options.max_documents`).
+pub fn train_own(
+    searcher: &crate::Searcher,
+    analyzer: &Analyzer,
+    options: &TrainOptions,
+    min: u32,
+) -> Result<Option<Classifier>, Error> {
+    Ok(train_from_index(searcher, analyzer, options)?
+        .filter(|m| m.trained_on().iter().sum::<u32>() >= min))
+}
+
 /// The classifier step of writing documents whose structure said nothing
-/// (`gongkai index`): commits what is settled, trains on every structurally
-/// settled document in the generation, saves the model beside it, and
-/// writes `unsettled` with the classifier's category and confidence. With
-/// nothing to learn from they are written without a category. `None` when
-/// there is nothing to classify.
+/// (`gongkai index`): commits what is settled, trains the index's own model
+/// on its structurally settled documents when there are enough (saved
+/// beside the generation), blends it with the shipped default model
+/// ([`Placer`]), and writes `unsettled` with the decision and confidence
+/// (source `classifier`, or `default-model` when the default model decided
+/// alone). Below [`MIN_CONFIDENCE`] a document stays uncategorised. With
+/// `use_default_model` false only the own model decides. `None` when there
+/// is nothing to classify.
 pub fn classify_unsettled(
     builder: &mut crate::build::Builder,
     unsettled: Vec<crate::ValidDocument>,
+    use_default_model: bool,
 ) -> Result<Option<Classified>, Error> {
     /// Documents written per batch.
     const BATCH: usize = 2_000;
@@ -528,7 +839,14 @@ pub fn classify_unsettled(
     let handle = builder.handle().clone();
     let analyzer = handle.analyzer.clone();
     let searcher = crate::Searcher::new(handle)?;
-    let Some(model) = train_from_index(&searcher, &analyzer, &TrainOptions::default())? else {
+    let default = default_model().filter(|_| use_default_model);
+    let min = if default.is_some() { OWN_MODEL_MIN } else { 1 };
+    let own = train_own(&searcher, &analyzer, &TrainOptions::default(), min)?;
+    if let Some(model) = &own {
+        model.save(&builder.path().join(CLASSIFIER_FILE))?;
+    }
+    let placer = Placer::new(own.as_ref(), default_model().filter(|_| use_default_model));
+    if placer.is_empty() {
         let unsettled = unsettled
             .into_iter()
             .map(|doc| doc.edit(|doc| doc.category = None).map(|(doc, ())| doc))
@@ -537,18 +855,20 @@ pub fn classify_unsettled(
         return Ok(Some(Classified {
             documents,
             learned: None,
+            placed: false,
+            own_weight: 0.0,
+            uncertain: 0,
             low_confidence: 0,
         }));
-    };
-    model.save(&builder.path().join(CLASSIFIER_FILE))?;
+    }
     let mut low_confidence = 0;
+    let mut uncertain = 0;
     let mut classified = unsettled
         .into_iter()
         .map(|doc| {
-            let (doc, prediction) = doc.edit(|doc| model.classify(&analyzer, doc))?;
-            if prediction.confidence < LOW_CONFIDENCE {
-                low_confidence += 1;
-            }
+            let (doc, prediction) = doc.edit(|doc| placer.classify(&analyzer, doc))?;
+            low_confidence += usize::from(prediction.confidence < LOW_CONFIDENCE);
+            uncertain += usize::from(prediction.confidence < MIN_CONFIDENCE);
             Ok(doc)
         })
         .collect::<Result<Vec<_>, Error>>()?;
@@ -560,7 +880,10 @@ pub fn classify_unsettled(
     }
     Ok(Some(Classified {
         documents,
-        learned: Some(model.trained_on().iter().sum()),
+        learned: own.as_ref().map(|m| m.trained_on().iter().sum()),
+        placed: true,
+        own_weight: placer.own_weight(),
+        uncertain,
         low_confidence,
     }))
 }
@@ -615,6 +938,167 @@ impl<'a> Sampler<'a> {
             return Ok(None);
         }
         Classifier::train(&self.examples, options).map(Some)
+    }
+}
+
+/// The shipped default model, decoded on first use (`None` if it cannot
+/// be read, which a test rules out).
+pub fn default_model() -> Option<&'static Classifier> {
+    static MODEL: std::sync::OnceLock<Option<Classifier>> = std::sync::OnceLock::new();
+    MODEL
+        .get_or_init(|| {
+            Classifier::from_bytes(DEFAULT_MODEL_BYTES, Path::new(DEFAULT_MODEL_FILE)).ok()
+        })
+        .as_ref()
+}
+
+/// Decodes the shipped default model afresh (for tests and the load-time benchmark).
+pub fn decode_default_model() -> Result<Classifier, Error> {
+    Classifier::from_bytes(DEFAULT_MODEL_BYTES, Path::new(DEFAULT_MODEL_FILE))
+}
+
+/// The class with the highest probability.
+fn best_of(probabilities: &[f32; CLASSES]) -> Prediction {
+    let mut best = 0;
+    for class in 1..CLASSES {
+        if probabilities[class] > probabilities[best] {
+            best = class;
+        }
+    }
+    Prediction {
+        class: best,
+        confidence: probabilities[best],
+    }
+}
+
+/// Records a model's decision in a document: below [`MIN_CONFIDENCE`] it
+/// stays uncategorised (no category, no kind), its confidence kept so
+/// `gongkai categories` lists it for review. The confidence is rounded to
+/// what is stored before it is compared, so the stored value tells which
+/// side of the threshold a document is on; returns the prediction with it.
+fn record(doc: &mut Document, mut prediction: Prediction, source: CategorySource) -> Prediction {
+    prediction.confidence = round4(prediction.confidence);
+    if prediction.confidence < MIN_CONFIDENCE {
+        doc.category = None;
+        doc.kind = None;
+    } else {
+        doc.category = prediction.category().map(str::to_string);
+        doc.kind = Some(if doc.category.is_some() {
+            Kind::Disclosure
+        } else {
+            Kind::News
+        });
+    }
+    doc.category_source = Some(source);
+    doc.category_confidence = Some(prediction.confidence);
+    prediction
+}
+
+/// What places the documents nothing else placed: the index's own model
+/// (trained on its placed documents), the shipped default model, or both,
+/// their probabilities blended. The own model weighs
+/// `n / (n + OWN_MODEL_HALF) × classes seen / 21` for `n` documents learned
+/// from, so a small or one-sided index leans on the default model and a
+/// large, varied one on its own.
+#[derive(Debug, Clone, Copy)]
+pub struct Placer<'a> {
+    own: Option<&'a Classifier>,
+    default: Option<&'a Classifier>,
+    own_weight: f32,
+}
+
+impl<'a> Placer<'a> {
+    /// Blends `own` (if any) with `default` (if any).
+    pub fn new(own: Option<&'a Classifier>, default: Option<&'a Classifier>) -> Self {
+        let own_weight = match (own, default) {
+            (None, _) => 0.0,
+            (Some(_), None) => 1.0,
+            (Some(own), Some(_)) => {
+                let n = own.trained_on().iter().sum::<u32>() as f32;
+                n / (n + OWN_MODEL_HALF) * own.classes_known() as f32 / CLASSES as f32
+            }
+        };
+        Placer {
+            own,
+            default,
+            own_weight,
+        }
+    }
+
+    /// The own model's share of the blend (0 = the default model alone).
+    pub fn own_weight(&self) -> f32 {
+        self.own_weight
+    }
+
+    /// Whether there is any model at all.
+    pub fn is_empty(&self) -> bool {
+        self.own.is_none() && self.default.is_none()
+    }
+
+    /// The `category_source` its decisions carry.
+    pub fn source(&self) -> CategorySource {
+        if self.own.is_some() {
+            SOURCE_CLASSIFIER
+        } else {
+            SOURCE_DEFAULT_MODEL
+        }
+    }
+
+    /// The blended probability of every class.
+    pub fn probabilities(&self, vector: &FeatureVector) -> [f32; CLASSES] {
+        let mut out = [0f32; CLASSES];
+        for (model, weight) in [
+            (self.own, self.own_weight),
+            (self.default, 1.0 - self.own_weight),
+        ] {
+            if let Some(model) = model
+                && weight > 0.0
+            {
+                for (o, p) in out.iter_mut().zip(model.probabilities(vector)) {
+                    *o += weight * p;
+                }
+            }
+        }
+        out
+    }
+
+    /// Classifies a feature vector.
+    pub fn predict_features(&self, vector: &FeatureVector) -> Prediction {
+        best_of(&self.probabilities(vector))
+    }
+
+    /// Classifies a document and records the result in it; below
+    /// [`MIN_CONFIDENCE`] it stays uncategorised.
+    pub fn classify(&self, analyzer: &Analyzer, doc: &mut Document) -> Prediction {
+        let prediction = self.predict_features(&document_features(analyzer, doc));
+        record(doc, prediction, self.source())
+    }
+}
+
+/// A cursor over the binary model.
+struct Reader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        let end = self.at.checked_add(n)?;
+        let out = self.bytes.get(self.at..end)?;
+        self.at = end;
+        Some(out)
+    }
+
+    fn u32(&mut self) -> Option<u32> {
+        self.take(4)
+            .and_then(|b| b.try_into().ok())
+            .map(u32::from_le_bytes)
+    }
+
+    fn f32(&mut self) -> Option<f32> {
+        self.take(4)
+            .and_then(|b| b.try_into().ok())
+            .map(f32::from_le_bytes)
     }
 }
 
@@ -762,5 +1246,147 @@ mod tests {
             train_from_documents(&analyzer, &placed, &options),
             Ok(None)
         ));
+    }
+
+    #[test]
+    fn binary_form_round_trips_and_rejects_damage() {
+        let analyzer = Analyzer::new();
+        let model = train_from_documents(&analyzer, &corpus(), &TrainOptions::default())
+            .unwrap()
+            .expect("a model");
+        let bytes = model.to_bytes();
+        let path = Path::new("test model");
+        let back = Classifier::from_bytes(&bytes, path).unwrap();
+        assert_eq!(back.feature_count(), model.feature_count());
+        assert_eq!(back.trained_on(), model.trained_on());
+        for probe in [
+            doc("道路工程招标", "", "工务局", None),
+            doc("空气质量", "", "环境保护局", None),
+            doc("市长出席", "", "新闻及国际关系处", None),
+        ] {
+            let (a, b) = (
+                model.predict(&analyzer, &probe),
+                back.predict(&analyzer, &probe),
+            );
+            assert_eq!(a.class, b.class);
+            assert!((a.confidence - b.confidence).abs() < 0.02);
+        }
+        assert!(Classifier::from_bytes(&bytes[..bytes.len() - 1], path).is_err());
+        assert!(Classifier::from_bytes(&[bytes.as_slice(), &[0]].concat(), path).is_err());
+        assert!(Classifier::from_bytes(b"GKCLS", path).is_err());
+        assert!(Classifier::from_bytes(b"", path).is_err());
+        let mut other = bytes.clone();
+        other[6] ^= 0xff; // format version
+        assert!(Classifier::from_bytes(&other, path).is_err());
+    }
+
+    #[test]
+    fn the_shipped_default_model_places_documents_alone() {
+        let model = decode_default_model().expect("index/data/default-classifier.bin decodes");
+        assert!(model.classes_known() >= 20, "trained on every class");
+        assert!(default_model().is_some());
+        let analyzer = Analyzer::new();
+        let placer = Placer::new(None, default_model());
+        assert_eq!(placer.own_weight(), 0.0);
+        assert_eq!(placer.source(), SOURCE_DEFAULT_MODEL);
+        let mut tender = doc(
+            "[110B123]安南区排水改善工程公开招标公告",
+            "公开招标公告 [机关名称]台南市政府水利局 [标案名称]排水改善工程 [招标方式]公开招标",
+            "台南市政府水利局",
+            None,
+        );
+        tender.kind = None;
+        let p = placer.classify(&analyzer, &mut tender);
+        assert_eq!(p.category(), Some("工程招标"), "{p:?}");
+        assert_eq!(tender.category.as_deref(), Some("工程招标"));
+        assert_eq!(tender.category_source, Some(SOURCE_DEFAULT_MODEL));
+        assert_eq!(tender.kind, Some(Kind::Disclosure));
+        // With an own model the source says classifier, and the own model
+        // counts for more the more it learned from.
+        let own = train_from_documents(&analyzer, &corpus(), &TrainOptions::default())
+            .unwrap()
+            .expect("a model");
+        let blended = Placer::new(Some(&own), default_model());
+        assert_eq!(blended.source(), SOURCE_CLASSIFIER);
+        assert!(blended.own_weight() > 0.0 && blended.own_weight() < 0.1);
+        assert_eq!(Placer::new(Some(&own), None).own_weight(), 1.0);
+        assert!(Placer::new(None, None).is_empty());
+    }
+
+    #[test]
+    fn below_the_threshold_a_document_stays_uncategorised() {
+        let mut d = doc("x", "", "", Some("环境保护"));
+        let unsure = Prediction {
+            class: 7,
+            confidence: MIN_CONFIDENCE - 0.01,
+        };
+        record(&mut d, unsure, SOURCE_DEFAULT_MODEL);
+        assert_eq!(d.category, None);
+        assert_eq!(d.kind, None);
+        assert_eq!(d.category_source, Some(SOURCE_DEFAULT_MODEL));
+        assert_eq!(d.category_confidence, Some(round4(MIN_CONFIDENCE - 0.01)));
+        assert!(!is_structural(&d));
+        let sure = Prediction {
+            class: 7,
+            confidence: MIN_CONFIDENCE,
+        };
+        record(&mut d, sure, SOURCE_CLASSIFIER);
+        // Just below, but stored as the threshold: placed, as the stored value says.
+        let edge = Prediction {
+            class: 7,
+            confidence: MIN_CONFIDENCE - 0.000_01,
+        };
+        let mut e = doc("x", "", "", None);
+        let p = record(&mut e, edge, SOURCE_CLASSIFIER);
+        assert_eq!(p.confidence, e.category_confidence.expect("kept"));
+        assert_eq!(e.category.is_some(), p.confidence >= MIN_CONFIDENCE);
+        assert_eq!(d.category.as_deref(), Some(CATEGORIES[7]));
+        assert_eq!(d.kind, Some(Kind::Disclosure));
+        // A model's decision is never learned from, the default model's included.
+        d.category_source = Some(SOURCE_DEFAULT_MODEL);
+        assert!(!is_structural(&d));
+    }
+
+    #[test]
+    fn doc_number_prefix_and_issuing_unit() {
+        assert_eq!(doc_number_prefix("国发〔2016〕55号"), "国发");
+        assert_eq!(doc_number_prefix("府办字第12号"), "府办字");
+        assert_eq!(doc_number_prefix("样财发[2020]3号"), "样财发");
+        assert_eq!(doc_number_prefix(""), "");
+        assert_eq!(
+            publisher_unit("台南市政府财政税务局秘书室"),
+            "台南市政府财政税务局"
+        );
+        assert_eq!(publisher_unit("台南市佳里区公所"), "台南市佳里区公所");
+        assert_eq!(publisher_unit("县政府"), "县政府");
+        let analyzer = Analyzer::new();
+        let names = ["2024年预算表.xlsx"];
+        let v = features_of(
+            &analyzer,
+            &FeatureInput {
+                title: "关于印发通知",
+                doc_number: "国发〔2016〕55号",
+                attachments: &names,
+                ..Default::default()
+            },
+            &FeatureWeights::default(),
+        );
+        assert!(v.iter().any(|(n, _)| n == "dn:国发"));
+        // Bit for bit the same every time (no hash-map order in the sums).
+        let long = "关于印发2024年财政预算执行情况和2025年财政预算草案的报告的通知";
+        let first = features(&analyzer, long, long, "台南市政府财政税务局秘书室");
+        for _ in 0..20 {
+            let again = features(&analyzer, long, long, "台南市政府财政税务局秘书室");
+            assert!(
+                first
+                    .iter()
+                    .zip(&again)
+                    .all(|(a, b)| a.0 == b.0 && a.1.to_bits() == b.1.to_bits())
+            );
+        }
+        assert!(
+            v.iter()
+                .any(|(n, _)| n.starts_with("a:") && n.contains("预算"))
+        );
     }
 }

@@ -166,6 +166,10 @@ impl Counts {
 pub struct Facets {
     /// All 20 categories and 新闻, for the query before the category filter.
     pub category: Counts,
+    /// Every document the query matched before the category filter,
+    /// categorised or not (the facet's 全部).
+    #[serde(default)]
+    pub category_total: u64,
     /// Years, newest first.
     pub year: Counts,
     /// Most frequent publishers.
@@ -551,6 +555,8 @@ pub struct SegmentResults {
     year: Option<Column<u64>>,
     published: Option<Column<DateTime>>,
     category_counts: Vec<u64>,
+    /// Matches before the category filter.
+    unfiltered: u64,
     publisher_counts: Vec<u64>,
     year_counts: HashMap<u64, u64>,
     total: u64,
@@ -560,6 +566,7 @@ pub struct SegmentResults {
 /// Fruit of one segment: counts already resolved to strings.
 pub struct SegmentFruit {
     total: u64,
+    unfiltered: u64,
     top: Vec<Key>,
     category: HashMap<String, u64>,
     publisher: HashMap<String, u64>,
@@ -603,6 +610,7 @@ impl Collector for SearchCollector {
             sort: self.sort,
             keep: self.keep,
             category_counts: vec![0; dict_len(&category)],
+            unfiltered: 0,
             publisher_counts: vec![0; dict_len(&publisher)],
             category,
             allowed,
@@ -623,12 +631,14 @@ impl Collector for SearchCollector {
 
     fn merge_fruits(&self, fruits: Vec<SegmentFruit>) -> tantivy::Result<CollectedResults> {
         let mut total = 0;
+        let mut unfiltered = 0;
         let mut top = Vec::new();
         let mut category: HashMap<String, u64> = HashMap::new();
         let mut publisher: HashMap<String, u64> = HashMap::new();
         let mut year: HashMap<u64, u64> = HashMap::new();
         for fruit in fruits {
             total += fruit.total;
+            unfiltered += fruit.unfiltered;
             top.extend(fruit.top);
             for (k, v) in fruit.category {
                 *category.entry(k).or_default() += v;
@@ -668,6 +678,7 @@ impl Collector for SearchCollector {
             facets: if self.facets {
                 Facets {
                     category: Counts(category_counts),
+                    category_total: unfiltered,
                     year: Counts(years),
                     publisher: Counts(publishers),
                 }
@@ -710,6 +721,7 @@ impl SegmentCollector for SegmentResults {
         {
             *count += 1;
         }
+        self.unfiltered += 1;
         if self.filtering
             && !category_ord.is_some_and(|o| self.allowed.get(o as usize).copied().unwrap_or(false))
         {
@@ -760,6 +772,7 @@ impl SegmentCollector for SegmentResults {
         };
         SegmentFruit {
             total: self.total,
+            unfiltered: self.unfiltered,
             category: resolve(&self.category, &self.category_counts),
             publisher: resolve(&self.publisher, &self.publisher_counts),
             year: self.year_counts,

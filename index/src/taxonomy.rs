@@ -41,6 +41,8 @@ pub const SOURCE_URL: CategorySource = CategorySource::Url;
 pub const SOURCE_KEYWORD: CategorySource = CategorySource::Keyword;
 /// `category_source` of a category decided by the text classifier.
 pub const SOURCE_CLASSIFIER: CategorySource = CategorySource::Classifier;
+/// Source of a category the shipped default model decided alone.
+pub const SOURCE_DEFAULT_MODEL: CategorySource = CategorySource::DefaultModel;
 
 /// Sources decided by the structure of the portal (what the classifier learns from).
 pub const STRUCTURAL_SOURCES: [CategorySource; 4] =

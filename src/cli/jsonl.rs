@@ -9,7 +9,7 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use gongkai_index::classifier::{LOW_CONFIDENCE, classify_unsettled};
+use gongkai_index::classifier::{LOW_CONFIDENCE, MIN_CONFIDENCE, classify_unsettled};
 use gongkai_index::jsonl::{Line, MAX_LINE_BYTES, parse_line, read_lines};
 use gongkai_index::taxonomy::Taxonomy;
 use gongkai_index::{DataDir, DocumentWriter, ValidDocument, WriteStats};
@@ -21,10 +21,16 @@ const BATCH: usize = 2_000;
 
 /// Indexes `files` (`-` for standard input; gzip is read transparently)
 /// into the live generation with `threads` analysis threads (0 = all
-/// cores), and prints what happened. Upserts by id, so a file indexed twice
+/// cores), and prints what happened. `default_model`: whether the model
+/// shipped with gongkai may place what nothing else does. Upserts by id, so a file indexed twice
 /// changes nothing the second time. Exit status 1 when lines were bad, 2
 /// when a file could not be read to the end. Takes the data directory's lock.
-pub fn index_files(data: &Path, files: &[PathBuf], threads: usize) -> anyhow::Result<ExitCode> {
+pub fn index_files(
+    data: &Path,
+    files: &[PathBuf],
+    threads: usize,
+    default_model: bool,
+) -> anyhow::Result<ExitCode> {
     let dir = DataDir::new(data);
     let taxonomy = Taxonomy::for_data_dir(dir.root())?;
     let _lock = super::lock_data_dir(&dir, "index")?;
@@ -42,7 +48,7 @@ pub fn index_files(data: &Path, files: &[PathBuf], threads: usize) -> anyhow::Re
                 &mut totals,
             )?;
         }
-        if let Some(classified) = classify_unsettled(builder, unsettled)? {
+        if let Some(classified) = classify_unsettled(builder, unsettled, default_model)? {
             print_classified(&classified);
         }
         Ok(())
@@ -58,18 +64,27 @@ pub fn index_files(data: &Path, files: &[PathBuf], threads: usize) -> anyhow::Re
 }
 
 fn print_classified(c: &gongkai_index::classifier::Classified) {
-    match c.learned {
-        None => eprintln!(
-            "warning: {} documents have no category, column or URL that names one, and the index has no \
-             categorised documents to learn from: indexed without a category",
+    if !c.placed {
+        eprintln!(
+            "warning: {} documents have no category, column or URL that names one, and no model could \
+             place them: indexed without a category",
             c.documents
-        ),
-        Some(learned) => eprintln!(
-            "classified: {} documents by text (learned from {learned}); {} below confidence {LOW_CONFIDENCE:.2} \
-             (see `gongkai categories`)",
-            c.documents, c.low_confidence
-        ),
+        );
+        return;
     }
+    let by = match c.learned {
+        None => "the default model (the index has too few categorised documents to learn from)"
+            .to_string(),
+        Some(learned) => format!(
+            "the index's classifier (learned from {learned}) blended with the default model (own share {:.2})",
+            c.own_weight
+        ),
+    };
+    eprintln!(
+        "classified: {} documents by text, with {by}; {} left 未分类 below confidence {MIN_CONFIDENCE:.2}, \
+         {} below {LOW_CONFIDENCE:.2} (see `gongkai categories`)",
+        c.documents, c.uncertain, c.low_confidence
+    );
 }
 
 /// What the input files held, over all of them.

@@ -1,16 +1,16 @@
 //! `gongkai categories`: how the index's documents were sorted into the 20
 //! categories and news, what decided (`category_source`), the share the
-//! classifier decided and the least confident classifications, for staff
-//! to review.
+//! classifier decided and the least confident classifications (those left
+//! 未分类 first), for staff to review.
 
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 
 use gongkai_index::Searcher;
 use gongkai_index::category::{CATEGORIES, KIND_NEWS, UNCLASSIFIED, category_label};
-use gongkai_index::classifier::LOW_CONFIDENCE;
+use gongkai_index::classifier::{LOW_CONFIDENCE, MIN_CONFIDENCE};
 use gongkai_index::document::CategorySource;
-use gongkai_index::taxonomy::{SOURCE_CLASSIFIER, STRUCTURAL_SOURCES};
+use gongkai_index::taxonomy::{SOURCE_CLASSIFIER, SOURCE_DEFAULT_MODEL, STRUCTURAL_SOURCES};
 use serde::Serialize;
 
 use crate::cli::DataArgs;
@@ -58,13 +58,19 @@ pub struct CategoryReport {
     pub categories: BTreeMap<String, u64>,
     /// Per `category_source` (`none` when nothing decided).
     pub sources: BTreeMap<String, u64>,
-    /// Share of documents the classifier decided (0..1).
+    /// Share of documents a model decided (the index's own classifier or
+    /// the shipped default model), 0..1.
     pub classifier_share: f64,
-    /// Classifier decisions below the review threshold.
+    /// Model decisions below the review threshold.
     pub low_confidence: u64,
     /// The threshold.
     pub low_confidence_threshold: f32,
-    /// The least confident classifier decisions, least first.
+    /// Left 未分类 because the model was less sure than this.
+    pub uncertain: u64,
+    /// The threshold below which a model's guess is not recorded.
+    pub min_confidence: f32,
+    /// The least confident model decisions (未分类 ones first: their
+    /// `category` is 未分类), least first.
     pub least_confident: Vec<Review>,
 }
 
@@ -84,16 +90,24 @@ pub fn report(searcher: &Searcher, review: usize) -> anyhow::Result<CategoryRepo
     let mut sources: BTreeMap<String, u64> = BTreeMap::new();
     let mut classified: Vec<Review> = Vec::new();
     let mut low = 0u64;
+    let mut uncertain = 0u64;
     let total = searcher.for_each_document(|doc| {
         *categories
             .entry(category_label(&doc).to_string())
             .or_insert(0) += 1;
         let source = doc.category_source.as_deref().unwrap_or(NO_SOURCE);
         *sources.entry(source.to_string()).or_insert(0) += 1;
-        if doc.category_source == Some(SOURCE_CLASSIFIER) {
+        if doc
+            .category_source
+            .as_ref()
+            .is_some_and(CategorySource::is_model)
+        {
             let confidence = doc.category_confidence.unwrap_or(0.0);
             if confidence < LOW_CONFIDENCE {
                 low += 1;
+            }
+            if confidence < MIN_CONFIDENCE {
+                uncertain += 1;
             }
             classified.push(Review {
                 category: category_label(&doc).to_string(),
@@ -110,10 +124,10 @@ pub fn report(searcher: &Searcher, review: usize) -> anyhow::Result<CategoryRepo
             .total_cmp(&b.confidence)
             .then_with(|| a.id.cmp(&b.id))
     });
-    let by_classifier = sources
-        .get(SOURCE_CLASSIFIER.as_str())
-        .copied()
-        .unwrap_or(0);
+    let by_classifier = [SOURCE_CLASSIFIER, SOURCE_DEFAULT_MODEL]
+        .iter()
+        .map(|s| sources.get(s.as_str()).copied().unwrap_or(0))
+        .sum::<u64>();
     classified.truncate(review);
     Ok(CategoryReport {
         total,
@@ -126,6 +140,8 @@ pub fn report(searcher: &Searcher, review: usize) -> anyhow::Result<CategoryRepo
         },
         low_confidence: low,
         low_confidence_threshold: LOW_CONFIDENCE,
+        uncertain,
+        min_confidence: MIN_CONFIDENCE,
         least_confident: classified,
     })
 }
@@ -145,7 +161,11 @@ fn print_table(report: &CategoryReport) {
     for name in STRUCTURAL_SOURCES
         .iter()
         .map(CategorySource::as_str)
-        .chain([SOURCE_CLASSIFIER.as_str(), NO_SOURCE])
+        .chain([
+            SOURCE_CLASSIFIER.as_str(),
+            SOURCE_DEFAULT_MODEL.as_str(),
+            NO_SOURCE,
+        ])
     {
         println!(
             "{name:<12} {:>8}",
@@ -159,14 +179,20 @@ fn print_table(report: &CategoryReport) {
     }
     println!();
     println!(
-        "classifier decided {:.1}% of documents; {} below confidence {:.2}",
+        "a model (classifier or default-model) decided {:.1}% of documents; {} below confidence {:.2}; \
+         {} left 未分类 below {:.2}",
         report.classifier_share * 100.0,
         report.low_confidence,
-        report.low_confidence_threshold
+        report.low_confidence_threshold,
+        report.uncertain,
+        report.min_confidence
     );
     if !report.least_confident.is_empty() {
         println!();
-        println!("least confident (review these):");
+        println!(
+            "least confident (review these; fix one with a DATA/taxonomy.toml rule or an explicit \
+             category, then `gongkai rebuild` or index again):"
+        );
         for r in &report.least_confident {
             println!(
                 "{:.3}  {:<8} {}  {}  {}",

@@ -21,8 +21,18 @@ pub struct IndexArgs {
     /// Analysis threads (0 = all cores).
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
+    /// Do not let the default model shipped with gongkai place documents
+    /// (only the index's own classifier, once it has enough categorised
+    /// documents): what nothing places stays 未分类.
+    #[arg(long)]
+    pub no_default_model: bool,
 }
 
 pub fn run(args: IndexArgs) -> anyhow::Result<ExitCode> {
-    crate::cli::jsonl::index_files(&args.data.data, &args.files, args.threads)
+    crate::cli::jsonl::index_files(
+        &args.data.data,
+        &args.files,
+        args.threads,
+        !args.no_default_model,
+    )
 }

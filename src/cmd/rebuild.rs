@@ -7,10 +7,13 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use gongkai_index::build::Builder;
-use gongkai_index::classifier::{CLASSIFIER_FILE, Classifier, TrainOptions, train_from_documents};
+use gongkai_index::classifier::{
+    CLASSIFIER_FILE, Classifier, OWN_MODEL_MIN, Placer, TrainOptions, default_model,
+    train_from_documents,
+};
 use gongkai_index::document::CategorySource;
 use gongkai_index::generation;
-use gongkai_index::taxonomy::{SOURCE_CLASSIFIER, Taxonomy};
+use gongkai_index::taxonomy::Taxonomy;
 use gongkai_index::{Analyzer, DataDir, Document, Searcher};
 
 use crate::cli::write::{said, validate_and_publish, write_generation};
@@ -99,31 +102,52 @@ fn reapply_taxonomy(dir: &DataDir, docs: &mut [Document]) -> anyhow::Result<usiz
 }
 
 /// Retrains the classifier on the documents that are now placed by what
-/// they say or by the portal's structure, and lets it decide again for the
-/// documents it had placed: a taxonomy that now places more documents
-/// teaches it more. Returns the model (saved with the new generation).
+/// they say or by the portal's structure, and lets it (blended with the
+/// shipped default model, see [`Placer`]) decide again for the documents a
+/// model had placed: a taxonomy that now places more documents teaches it
+/// more. Returns the index's own model (saved with the new generation),
+/// `None` when it had too few documents to learn from.
 fn reclassify(analyzer: &Analyzer, docs: &mut [Document]) -> anyhow::Result<Option<Classifier>> {
-    let by_classifier = |d: &Document| d.category_source == Some(SOURCE_CLASSIFIER);
-    let count = docs.iter().filter(|d| by_classifier(d)).count();
+    let by_model = |d: &Document| {
+        d.category_source
+            .as_ref()
+            .is_some_and(CategorySource::is_model)
+    };
+    let count = docs.iter().filter(|d| by_model(d)).count();
     if count == 0 {
         return Ok(None);
     }
-    let Some(model) = train_from_documents(analyzer, docs, &TrainOptions::default())? else {
+    let default = default_model();
+    let min = if default.is_some() { OWN_MODEL_MIN } else { 1 };
+    let own = train_from_documents(analyzer, docs, &TrainOptions::default())?
+        .filter(|m| m.trained_on().iter().sum::<u32>() >= min);
+    let placer = Placer::new(own.as_ref(), default);
+    if placer.is_empty() {
         eprintln!(
             "warning: no document is placed by its metadata or the portal's structure any more; \
              {count} earlier classifications kept"
         );
         return Ok(None);
-    };
+    }
     let mut changed = 0;
-    for doc in docs.iter_mut().filter(|d| by_classifier(d)) {
+    for doc in docs.iter_mut().filter(|d| by_model(d)) {
         let before = doc.category.clone();
-        model.classify(analyzer, doc);
+        placer.classify(analyzer, doc);
         changed += usize::from(doc.category != before);
     }
-    let learned: u32 = model.trained_on().iter().sum();
-    eprintln!(
-        "classifier retrained on {learned} documents; {changed} of the {count} it places changed category"
-    );
-    Ok(Some(model))
+    match &own {
+        Some(model) => {
+            let learned: u32 = model.trained_on().iter().sum();
+            eprintln!(
+                "classifier retrained on {learned} documents (blended with the default model, own share {:.2}); \
+                 {changed} of the {count} it places changed category",
+                placer.own_weight()
+            );
+        }
+        None => eprintln!(
+            "default model placed {count} documents again (fewer than {OWN_MODEL_MIN} placed documents to learn from); \
+             {changed} changed category"
+        ),
+    }
+    Ok(own)
 }

@@ -504,31 +504,42 @@ fn pagination(link: &Link, checked: &Checked, total: u64) -> Markup {
 }
 
 fn facets(link: &Link, response: &SearchResponse) -> Markup {
-    let all_count: u64 = response.facets.category.0.iter().map(|(_, n)| *n).sum();
+    // 全部: every match before the category filter, categorised or not.
+    let all_count = response.facets.category_total;
+    // Nothing among the matches is categorised (nor news): the facet would
+    // only offer empty categories, so it is left out (unless a category
+    // filter is on, which it must show and let go of).
+    let categorised = CATEGORIES
+        .iter()
+        .copied()
+        .chain(std::iter::once(KIND_NEWS))
+        .any(|name| response.facets.category.get(name) > 0);
     let year_range = |year: &str| (format!("{year}-01-01"), format!("{year}-12-31"));
     html! {
         aside aria-label="筛选" {
-            h2 { "信息分类" }
-            ul class="facet-category" {
-                @if link.category.is_empty() {
-                    li class="on" { "全部 " span class="n" { "(" (all_count) ")" } }
-                } @else {
-                    li {
-                        a href=(link.with(|l| l.category.clear())) { "全部" }
-                        " " span class="n" { "(" (all_count) ")" }
-                    }
-                }
-                @for name in CATEGORIES.iter().copied().chain(std::iter::once(KIND_NEWS)) {
-                    @let n = response.facets.category.get(name);
-                    @if link.category == name {
-                        li class="on" aria-current="true" { (name) " " span class="n" { "(" (n) ")" } }
-                    } @else if n > 0 {
-                        li {
-                            a href=(link.with(|l| l.category = name.to_string())) { (name) }
-                            " " span class="n" { "(" (n) ")" }
-                        }
+            @if categorised || !link.category.is_empty() {
+                h2 { "信息分类" }
+                ul class="facet-category" {
+                    @if link.category.is_empty() {
+                        li class="on" { "全部 " span class="n" { "(" (all_count) ")" } }
                     } @else {
-                        li class="n" { (name) " (0)" }
+                        li {
+                            a href=(link.with(|l| l.category.clear())) { "全部" }
+                            " " span class="n" { "(" (all_count) ")" }
+                        }
+                    }
+                    @for name in CATEGORIES.iter().copied().chain(std::iter::once(KIND_NEWS)) {
+                        @let n = response.facets.category.get(name);
+                        @if link.category == name {
+                            li class="on" aria-current="true" { (name) " " span class="n" { "(" (n) ")" } }
+                        } @else if n > 0 {
+                            li {
+                                a href=(link.with(|l| l.category = name.to_string())) { (name) }
+                                " " span class="n" { "(" (n) ")" }
+                            }
+                        } @else {
+                            li class="n" { (name) " (0)" }
+                        }
                     }
                 }
             }
