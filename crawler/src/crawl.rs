@@ -870,6 +870,28 @@ async fn process(shared: &Shared, item: &QueueItem, seen: &mut Seen) -> PageOutc
     }
 }
 
+/// What is recorded of a page fetched and read as an article, whatever
+/// became of its document (the caller adds its hash and id).
+fn article_record<'a>(
+    status: u16,
+    validators: &'a Validators,
+    links: &[(String, bool)],
+    ms: Option<u32>,
+    facts: Option<PageFacts>,
+) -> UrlRecord<'a> {
+    UrlRecord {
+        outcome: "article",
+        http_status: Some(status),
+        etag: validators.etag.as_deref(),
+        last_modified: validators.last_modified.as_deref(),
+        links: Some(serde_json::to_string(links).unwrap_or_default()),
+        fetched: true,
+        ms,
+        facts,
+        ..Default::default()
+    }
+}
+
 /// The text of every attachment that has some, one after the other: what
 /// the index searches with the body.
 pub(crate) fn attachment_text(attachments: &[AttachmentRef]) -> String {
@@ -1029,16 +1051,8 @@ fn record(
             tx.done(
                 &item.key,
                 &UrlRecord {
-                    outcome: "article",
-                    http_status: Some(status),
-                    etag: validators.etag.as_deref(),
-                    last_modified: validators.last_modified.as_deref(),
                     content_hash: Some(&hash),
-                    links: Some(serde_json::to_string(&links).unwrap_or_default()),
-                    fetched: true,
-                    ms,
-                    facts: facts.take(),
-                    ..Default::default()
+                    ..article_record(status, &validators, &links, ms, facts.take())
                 },
             )?;
             links_to_add = links;
@@ -1072,17 +1086,9 @@ fn record(
             tx.done(
                 &item.key,
                 &UrlRecord {
-                    outcome: "article",
-                    http_status: Some(status),
-                    etag: validators.etag.as_deref(),
-                    last_modified: validators.last_modified.as_deref(),
                     content_hash: Some(&doc.content_hash),
                     doc_id: Some(&doc.id),
-                    links: Some(serde_json::to_string(&links).unwrap_or_default()),
-                    fetched: true,
-                    ms,
-                    facts: facts.take(),
-                    ..Default::default()
+                    ..article_record(status, &validators, &links, ms, facts.take())
                 },
             )?;
             links_to_add = links;
