@@ -545,16 +545,38 @@ impl Classifier {
         for w in weights.iter_mut().chain(bias.iter_mut()) {
             *w = round4(*w);
         }
-        Ok(Classifier {
+        Ok(Classifier::assemble(
+            features,
+            weights,
+            bias,
+            trained_on,
+            options.clone(),
+        ))
+    }
+
+    /// A model of this format from its parts, with the feature lookup built.
+    fn assemble(
+        features: Vec<String>,
+        weights: Vec<f32>,
+        bias: Vec<f32>,
+        trained_on: Vec<u32>,
+        options: TrainOptions,
+    ) -> Classifier {
+        let index = features
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.clone(), i as u32))
+            .collect();
+        Classifier {
             version: FORMAT_VERSION,
             classes: (0..CLASSES).map(|c| class_name(c).to_string()).collect(),
             features,
             weights,
             bias,
             trained_on,
-            options: options.clone(),
+            options,
             index,
-        })
+        }
     }
 
     /// Number of features kept.
@@ -687,21 +709,13 @@ impl Classifier {
         if r.at != bytes.len() {
             return Err(config("classifier file has trailing bytes".into()));
         }
-        let index = features
-            .iter()
-            .enumerate()
-            .map(|(i, f)| (f.clone(), i as u32))
-            .collect();
-        Ok(Classifier {
-            version: FORMAT_VERSION,
-            classes: (0..CLASSES).map(|c| class_name(c).to_string()).collect(),
+        Ok(Classifier::assemble(
             features,
             weights,
             bias,
             trained_on,
-            options: TrainOptions::default(),
-            index,
-        })
+            TrainOptions::default(),
+        ))
     }
 
     /// JSON text of the model.
