@@ -224,11 +224,24 @@ impl Searcher {
         self.reader.searcher().num_docs()
     }
 
-    /// Changes whenever the reader has reloaded (a commit to this
-    /// generation became visible): the key for what is counted over all the
-    /// documents and kept (the server's `/stats`).
+    /// Changes when the documents the reader sees change (a commit or a
+    /// merge in this generation became visible): the key for what is
+    /// counted over all the documents and kept (the server's `/stats`).
+    /// A fingerprint of the segments and their deletions, not the reader's
+    /// reload count: tantivy's meta.json watcher reloads once at start
+    /// with nothing changed.
     pub fn reader_version(&self) -> u64 {
-        self.reader.searcher().generation().generation_id()
+        use std::hash::{Hash, Hasher};
+        let searcher = self.reader.searcher();
+        let mut segments: Vec<(String, u32)> = searcher
+            .segment_readers()
+            .iter()
+            .map(|r| (r.segment_id().uuid_string(), r.num_deleted_docs()))
+            .collect();
+        segments.sort_unstable();
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        segments.hash(&mut h);
+        h.finish()
     }
 
     /// Reloads the reader now (after a commit in this process).

@@ -562,3 +562,29 @@ fn a_cancelled_search_stops_with_cancelled() {
         other => panic!("expected Cancelled, got {other:?}"),
     }
 }
+
+#[test]
+fn the_reader_version_follows_the_documents_not_the_reloads() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = DataDir::new(dir.path());
+    let handle = data
+        .open_or_create_current(data.analyzer().expect("analyzer"))
+        .expect("index");
+    let mut writer = DocumentWriter::open(handle.clone(), 1).expect("writer");
+    writer.upsert_all(corpus()[..5].to_vec()).expect("upsert");
+    writer.finish().expect("commit");
+    let searcher = Searcher::new(handle.clone()).expect("searcher");
+    searcher.reload().expect("reload");
+    let first = searcher.reader_version();
+    // A reload that sees the same segments (tantivy's meta.json watcher
+    // does one at start) keeps the version: the server's /stats cache holds.
+    searcher.reload().expect("reload");
+    searcher.reload().expect("reload");
+    assert_eq!(searcher.reader_version(), first);
+    // A commit that adds a document changes it.
+    let mut writer = DocumentWriter::open(handle, 1).expect("writer");
+    writer.upsert_all(corpus()[5..6].to_vec()).expect("upsert");
+    writer.finish().expect("commit");
+    searcher.reload().expect("reload");
+    assert_ne!(searcher.reader_version(), first);
+}
