@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use browser_support::start_driver;
 use serde_json::{Value, json};
-use serve_support::{Portal, Server, crawl_portal, request, shared};
+use serve_support::{Portal, Server, crawl_portal, make_site, request, shared};
 
 const TOKEN: &str = "s3cret-Token_for-tests";
 const AS_OF: &str = "2020-03-31";
@@ -26,15 +26,11 @@ const AS_OF: &str = "2020-03-31";
 fn crawled(tmp: &Path) -> std::path::PathBuf {
     let site = tmp.join("portal");
     let docs = shared().join("portal/docs.jsonl.gz");
-    let made = Command::new("python3")
-        .arg(shared().join("portal/make_portal.py"))
-        .args(["site", "--style", "classic", "--limit", "400", "--docs"])
-        .arg(&docs)
-        .arg("--out")
-        .arg(&site)
-        .status()
-        .expect("make_portal.py");
-    assert!(made.success());
+    make_site(
+        &shared().join("portal/make_portal.py"),
+        &["site", "--style", "classic", "--limit", "400"],
+        &site,
+    );
     let planted = Command::new("python3")
         .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/inspect/plant.py"))
         .arg(&site)

@@ -205,6 +205,21 @@ fn taxonomy_places_the_fixture_sites_documents() {
     }
 }
 
+/// `gongkai categories --format json` with the `review` least confident listed.
+fn categories_json(data: &str, review: usize) -> serde_json::Value {
+    let review = review.to_string();
+    let out = gongkai(&[
+        "categories",
+        "--data",
+        data,
+        "--format",
+        "json",
+        "--review",
+        &review,
+    ]);
+    serde_json::from_slice(&out.stdout).expect("categories JSON")
+}
+
 fn gongkai(args: &[&str]) -> std::process::Output {
     let out = Command::new(env!("CARGO_BIN_EXE_gongkai"))
         .args(args)
@@ -317,16 +332,7 @@ fn index_classifies_documents_without_a_category_and_reports_them() {
     }
 
     // gongkai categories
-    let out = gongkai(&[
-        "categories",
-        "--data",
-        data_s,
-        "--format",
-        "json",
-        "--review",
-        "7",
-    ]);
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("categories JSON");
+    let report = categories_json(data_s, 7);
     assert_eq!(report["total"], docs.len() as u64);
     let counts: BTreeMap<String, u64> =
         serde_json::from_value(report["categories"].clone()).expect("counts");
@@ -580,16 +586,7 @@ fn the_default_model_places_documents_of_an_index_with_no_labels() {
 
     // gongkai categories counts the default model's decisions and lists the
     // 未分类 ones first for review.
-    let out = gongkai(&[
-        "categories",
-        "--data",
-        data_s,
-        "--format",
-        "json",
-        "--review",
-        "3",
-    ]);
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let report = categories_json(data_s, 3);
     assert_eq!(report["sources"]["default-model"], held.len() as u64);
     assert_eq!(report["uncertain"], uncertain as u64);
     assert_eq!(report["categories"]["未分类"], uncertain as u64);

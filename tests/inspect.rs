@@ -7,51 +7,24 @@
 mod serve_support;
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
-use serve_support::{BIN, crawl_portal, shared};
+use serve_support::{BIN, Portal, crawl_portal, make_site, shared};
 
 /// Documents of the corpus the portal is made of.
 const LIMIT: &str = "400";
-
-/// serve_portal.py with a slow folder (tests/inspect/slow_portal.py).
-struct SlowPortal {
-    child: Child,
-    base: String,
-}
-
-impl Drop for SlowPortal {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 fn here() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/inspect")
 }
 
-fn start(site: &Path) -> SlowPortal {
-    let mut child = Command::new("python3")
-        .arg(here().join("slow_portal.py"))
-        .arg(shared().join("portal"))
-        .arg(site)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("python3 slow_portal.py");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("first line");
-    let base = line
-        .trim()
-        .strip_prefix("listening on ")
-        .expect("listening line")
-        .to_string();
-    SlowPortal { child, base }
+/// serve_portal.py with a slow folder (tests/inspect/slow_portal.py).
+fn start(site: &Path) -> Portal {
+    Portal::start_script(
+        &here().join("slow_portal.py"),
+        &[&shared().join("portal"), site],
+    )
 }
 
 /// A URL's path, `dir/index.htm` as `dir/` (how the crawler keys pages).
@@ -97,15 +70,11 @@ fn every_planted_fault_is_found_and_nothing_else() {
     let tmp = tempfile::tempdir().unwrap();
     let site = tmp.path().join("portal");
     let docs = shared().join("portal/docs.jsonl.gz");
-    let made = Command::new("python3")
-        .arg(shared().join("portal/make_portal.py"))
-        .args(["site", "--style", "classic", "--limit", LIMIT, "--docs"])
-        .arg(&docs)
-        .arg("--out")
-        .arg(&site)
-        .status()
-        .expect("make_portal.py");
-    assert!(made.success());
+    make_site(
+        &shared().join("portal/make_portal.py"),
+        &["site", "--style", "classic", "--limit", LIMIT],
+        &site,
+    );
     let planted = Command::new("python3")
         .arg(here().join("plant.py"))
         .arg(&site)

@@ -262,13 +262,19 @@ pub struct Portal {
 impl Portal {
     /// Serves a site made by `make_portal.py` (the folder with `site/` and `_meta/`).
     pub fn start(site: &Path) -> Portal {
+        Portal::start_script(&shared().join("portal/serve_portal.py"), &[site])
+    }
+
+    /// Serves with another server script that prints `listening on URL`
+    /// first (a wrapper of `serve_portal.py`).
+    pub fn start_script(script: &Path, args: &[&Path]) -> Portal {
         let mut child = Command::new("python3")
-            .arg(shared().join("portal/serve_portal.py"))
-            .arg(site)
+            .arg(script)
+            .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
-            .expect("python3 serve_portal.py");
+            .unwrap_or_else(|e| panic!("python3 {}: {e}", script.display()));
         let mut line = String::new();
         BufReader::new(child.stdout.take().expect("stdout"))
             .read_line(&mut line)
