@@ -34,28 +34,6 @@ fn path_of(url: &str, base: &str) -> String {
     p.strip_suffix("index.html").unwrap_or(p).to_string()
 }
 
-/// `gongkai crawl` as [`crawl_portal`] runs it.
-fn crawl(base: &str, data: &Path) {
-    let out = Command::new(BIN)
-        .args([
-            "crawl",
-            &format!("{base}/"),
-            "--delay-ms",
-            "0",
-            "--concurrency",
-            "16",
-            "--data",
-        ])
-        .arg(data)
-        .output()
-        .expect("gongkai crawl");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 fn run(args: &[&str], data: &Path) -> std::process::Output {
     Command::new(BIN)
         .args(args)
@@ -96,7 +74,7 @@ fn every_planted_fault_is_found_and_nothing_else() {
     std::fs::create_dir_all(&data).unwrap();
     // The slow folder answers after 1.5 s; the rest in milliseconds.
     std::fs::write(data.join("inspect.toml"), "slow_ms = 1000\n").unwrap();
-    crawl(&base, &data);
+    crawl_portal(&portal, &data);
 
     let as_of = plan["as_of"].as_str().unwrap();
     let out = run(&["inspect", "--format", "json", "--as-of", as_of], &data);
