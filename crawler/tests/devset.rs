@@ -150,9 +150,9 @@ fn development_set_fields() {
                 let got = match field {
                     "title" => ex.document.title.clone(),
                     "published" => format!("{:?}", ex.document.published),
-                    "publisher" => format!("{:?}", ex.document.publisher),
-                    "doc_number" => format!("{:?}", ex.document.doc_number),
-                    "index_number" => format!("{:?}", ex.document.index_number),
+                    "publisher" => ex.document.publisher.clone(),
+                    "doc_number" => ex.document.doc_number.clone(),
+                    "index_number" => ex.document.index_number.clone(),
                     "body_start" => ex.document.body.chars().take(40).collect(),
                     _ => {
                         let n = ex.document.body.chars().count();
