@@ -165,16 +165,8 @@ fn stats_page_in_headless_chromium() {
     assert_eq!(foreign.as_u64(), Some(0), "no script or injected element");
 
     // On a phone: no horizontal scrolling of the page.
-    driver.post("window/rect", json!({"width": 412, "height": 915}));
-    driver.post(
-        "url",
-        json!({"url": format!("{}/stats?year={busiest}", server.base)}),
-    );
-    let fits =
-        driver.script("return document.documentElement.scrollWidth <= window.innerWidth + 1");
-    assert_eq!(
-        fits,
-        Value::Bool(true),
+    assert!(
+        driver.fits_phone(&format!("{}/stats?year={busiest}", server.base)),
         "no horizontal scrolling on a phone"
     );
     driver.screenshot("stats-phone.png");

@@ -3,6 +3,8 @@
 //! 5-fold CV of the text classifier, the structural assignment on both
 //! fixture sites, and `gongkai index` / `categories` / `stats` end to end.
 
+mod serve_support;
+
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -517,18 +519,7 @@ fn write_unlabelled(path: &Path, docs: &[&serde_json::Value]) {
 }
 
 fn read_index(data: &Path) -> Vec<Document> {
-    let dirh = DataDir::new(data);
-    let handle = dirh
-        .open_current(dirh.analyzer().expect("analyzer"))
-        .expect("index");
-    let searcher = Searcher::new(handle).expect("searcher");
-    let mut out = Vec::new();
-    searcher
-        .for_each_document(|d| {
-            out.push(d);
-            Ok(())
-        })
-        .expect("read");
+    let mut out = serve_support::indexed_documents(data);
     out.sort_by(|a, b| a.id.cmp(&b.id));
     out
 }

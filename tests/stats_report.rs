@@ -7,12 +7,11 @@
 mod serve_support;
 
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::process::{Command, Output};
 use std::time::Duration;
 
+use gongkai_index::Document;
 use gongkai_index::category::{CATEGORIES, KIND_NEWS};
-use gongkai_index::{DataDir, Document, Searcher};
 use serde_json::Value;
 use serve_support::{BIN, Server, data_dir, wait_for};
 
@@ -40,23 +39,6 @@ struct Expected {
     categories: BTreeMap<String, u64>,
     publishers: BTreeMap<String, u64>,
     months: BTreeMap<String, u64>,
-}
-
-/// The index's documents, read back without gongkai-reports.
-fn documents(data: &Path) -> Vec<Document> {
-    let dir = DataDir::new(data);
-    let handle = dir
-        .open_current(dir.analyzer().expect("analyzer"))
-        .expect("index");
-    let searcher = Searcher::new(handle).expect("searcher");
-    let mut docs = Vec::new();
-    searcher
-        .for_each_document(|d| {
-            docs.push(d);
-            Ok(())
-        })
-        .expect("read");
-    docs
 }
 
 /// Per year (by the `YYYY` of `published`).
@@ -195,7 +177,8 @@ fn stats_from_the_cli_and_the_server_match_the_documents() {
     let dir = data_dir(300);
     let data = dir.path().join("data");
     let data_s = data.to_str().expect("utf-8 path");
-    let docs = documents(&data);
+    // The index's documents, read back without gongkai-reports.
+    let docs = serve_support::indexed_documents(&data);
     let years = expected(&docs);
     // The raw input agrees on the years' totals (nothing lost indexing).
     let input = std::fs::read_to_string(dir.path().join("docs.jsonl")).expect("input");

@@ -80,6 +80,14 @@ impl Driver {
         // "no such alert" is an error object; an open alert's text would be a string.
         !self.call("GET", "alert/text", None).is_string()
     }
+    /// Loads `url` in a phone-sized window (412 × 915) and tells whether the
+    /// page fits its width (no horizontal scrolling).
+    pub fn fits_phone(&self, url: &str) -> bool {
+        self.post("window/rect", json!({"width": 412, "height": 915}));
+        self.post("url", json!({ "url": url }));
+        self.script("return document.documentElement.scrollWidth <= window.innerWidth + 1")
+            == Value::Bool(true)
+    }
     pub fn screenshot(&self, name: &str) -> PathBuf {
         let data = self.call("GET", "screenshot", None);
         let png = base64_decode(data.as_str().unwrap_or(""));

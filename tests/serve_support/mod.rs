@@ -295,6 +295,24 @@ impl Drop for Portal {
     }
 }
 
+/// Every document of the data directory's live generation, read back
+/// through the index's own searcher.
+pub fn indexed_documents(data: &Path) -> Vec<gongkai_index::Document> {
+    let dir = gongkai_index::DataDir::new(data);
+    let handle = dir
+        .open_current(dir.analyzer().expect("analyzer"))
+        .expect("index");
+    let searcher = gongkai_index::Searcher::new(handle).expect("searcher");
+    let mut docs = Vec::new();
+    searcher
+        .for_each_document(|d| {
+            docs.push(d);
+            Ok(())
+        })
+        .expect("read");
+    docs
+}
+
 /// One line of a fixture site's `truth.jsonl` (`make_portal.py`,
 /// `make_style3.py`): a page and the fields a correct extractor recovers.
 #[derive(Debug, Default, serde::Deserialize)]
