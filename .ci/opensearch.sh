@@ -24,6 +24,8 @@
 #   GONGKAI_OS_TIMEOUT   seconds to wait for green (120)
 #   GONGKAI_OS_KEEP_DATA 1 = `start` keeps the data of a previous run (default: a fresh, empty cluster)
 #   GONGKAI_OS_USER      the non-root user the nodes run as when started by root (gongkai-os)
+#   GONGKAI_OS_PORT_BASE node N listens on HTTP BASE+N and transport BASE+100+N (9200),
+#                        so a second cluster (own GONGKAI_OS_DIR) can run beside the first
 set -euo pipefail
 
 VERSION=${GONGKAI_OS_VERSION:-2.19.6}
@@ -46,8 +48,9 @@ die() {
   exit 1
 }
 
-http_port() { echo $((9200 + $1)); }
-transport_port() { echo $((9300 + $1)); }
+PORT_BASE=${GONGKAI_OS_PORT_BASE:-9200}
+http_port() { echo $((PORT_BASE + $1)); }
+transport_port() { echo $((PORT_BASE + 100 + $1)); }
 node_dir() { echo "$WORK/os$1"; }
 pid_file() { echo "$(node_dir "$1")/os$1.pid"; }
 url() { echo "http://127.0.0.1:$(http_port "$1")"; }
