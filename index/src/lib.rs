@@ -13,6 +13,7 @@
 pub mod analysis;
 pub mod build;
 pub mod category;
+pub mod char_phrase;
 pub mod classifier;
 pub mod doc_number;
 pub mod document;
@@ -28,6 +29,7 @@ pub use error::{Error, chain_is_disk_full, is_disk_full_io};
 pub use store::{DataDir, DataLock, Discarded, IndexHandle, WriteSnapshot};
 pub use writer::{DocumentWriter, Upsert, WriteStats};
 pub mod query;
+pub mod result_cache;
 pub mod search;
 pub mod snippet;
 pub mod suggest;

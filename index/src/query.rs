@@ -15,6 +15,7 @@ use tantivy::schema::{Field, IndexRecordOption};
 
 use crate::Error;
 use crate::analysis::{Analyzer, TermStream, normalize};
+use crate::char_phrase::CharPhraseQuery;
 use crate::doc_number::{doc_number_key, index_number_key};
 use crate::schema::Fields;
 
@@ -32,6 +33,8 @@ pub struct Piece {
     pub text: String,
     /// `title:` scoping.
     pub title_only: bool,
+    /// Typed in quotes: searched as written, never relaxed.
+    pub quoted: bool,
 }
 
 /// A parsed query: groups that must match (each an OR of pieces), pieces that must not.
@@ -58,6 +61,26 @@ impl ParsedQuery {
         self.must.iter().flatten().map(|p| p.text.clone()).collect()
     }
 
+    /// The query's one piece when it is a single run of three or more CJK
+    /// characters and nothing else (the fragment a citizen types or
+    /// copies): with no exact match it is relaxed to the parts of it that
+    /// do match ([`covering_runs`]), not to a bag of its words.
+    pub fn single_run(&self) -> Option<&Piece> {
+        match self.must.as_slice() {
+            [group] => match group.as_slice() {
+                [piece]
+                    if !piece.quoted
+                        && piece.text.chars().count() >= 3
+                        && piece.text.chars().all(crate::analysis::is_cjk) =>
+                {
+                    Some(piece)
+                }
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
     /// Whether relaxing AND to OR could find more (several positive groups or a long piece).
     pub fn can_relax(&self) -> bool {
         self.must.len() > 1
@@ -75,6 +98,7 @@ enum Lexeme {
         text: String,
         negated: bool,
         title_only: bool,
+        quoted: bool,
     },
     Or,
 }
@@ -101,8 +125,13 @@ pub fn parse(query: &str) -> Result<ParsedQuery, Error> {
                 text,
                 negated,
                 title_only,
+                quoted,
             } => {
-                let piece = Piece { text, title_only };
+                let piece = Piece {
+                    text,
+                    title_only,
+                    quoted,
+                };
                 if negated {
                     parsed.must_not.push(piece);
                 } else if pending_or {
@@ -120,6 +149,20 @@ pub fn parse(query: &str) -> Result<ParsedQuery, Error> {
         }
     }
     Ok(parsed)
+}
+
+/// The runs of `text`'s characters that cover most of it, longest first:
+/// one level per length, from one character short of the whole down to
+/// just over half of it, each level every run of that length in order of
+/// its start (character ranges). `南市工务局获` gives `[0..5, 1..6]`, then
+/// `[0..4, 1..5, 2..6]`. A relaxed fragment keeps the longest level that
+/// matches anything, so a stray character costs only itself.
+pub fn covering_runs(text: &str) -> Vec<Vec<std::ops::Range<usize>>> {
+    let n = text.chars().count();
+    (n / 2 + 1..n)
+        .rev()
+        .map(|len| (0..=n - len).map(|start| start..start + len).collect())
+        .collect()
 }
 
 /// Splits a query into text pieces and operators; never fails.
@@ -161,7 +204,8 @@ fn lex(query: &str) -> Vec<Lexeme> {
                 }
             }
         }
-        if matches!(chars.peek(), Some('"' | '“' | '”' | '「' | '『')) {
+        let quoted = matches!(chars.peek(), Some('"' | '“' | '”' | '「' | '『'));
+        if quoted {
             chars.next();
             for c in chars.by_ref() {
                 if matches!(c, '"' | '“' | '”' | '」' | '』') {
@@ -180,6 +224,7 @@ fn lex(query: &str) -> Vec<Lexeme> {
                 text,
                 negated,
                 title_only,
+                quoted,
             });
         }
     }
@@ -315,8 +360,16 @@ impl<'a> QueryBuilder<'a> {
                 continue;
             }
             // Characters in a row: the substring, whatever the dictionary did.
-            let characters = chars.iter().map(|(c, i)| (c.as_str(), *i));
-            if let Some(q) = sequence(field(TermStream::Chars), characters) {
+            let q = char_phrase(
+                &chars,
+                field(TermStream::Chars),
+                self.fields.pairs_field(title),
+            )
+            .or_else(|| {
+                let characters = chars.iter().map(|(c, i)| (c.as_str(), *i));
+                sequence(field(TermStream::Chars), characters)
+            });
+            if let Some(q) = q {
                 should.push((Occur::Should, boosted(q, weight)));
             }
         }
@@ -337,6 +390,25 @@ fn term_query(field: Field, text: &str) -> Box<dyn Query> {
         Term::from_field_text(field, text),
         IndexRecordOption::WithFreqs,
     ))
+}
+
+/// Two or more CJK characters at consecutive positions as a
+/// [`CharPhraseQuery`]: the same matches and scores as their phrase in the
+/// chars field, read from the pair field. `None` for anything else.
+fn char_phrase(chars: &[(String, u32)], field: Field, pairs: Field) -> Option<Box<dyn Query>> {
+    let consecutive = chars.windows(2).all(|w| w[1].1 == w[0].1 + 1);
+    let single_cjk = |c: &str| {
+        let mut it = c.chars();
+        it.next().is_some_and(crate::analysis::is_cjk) && it.next().is_none()
+    };
+    if chars.len() < 2 || !consecutive || !chars.iter().all(|(c, _)| single_cjk(c)) {
+        return None;
+    }
+    let terms: Vec<(&str, Term)> = chars
+        .iter()
+        .map(|(c, _)| (c.as_str(), Term::from_field_text(field, c)))
+        .collect();
+    CharPhraseQuery::new(&terms, pairs).map(|q| Box::new(q) as Box<dyn Query>)
 }
 
 /// A term for one term, a phrase for several, at their positions (relative
@@ -399,6 +471,35 @@ mod tests {
         assert_eq!(q.must_not[0].text, "草案");
         assert!(q.must[3][0].title_only);
         assert!(!q.must[0][0].title_only);
+    }
+
+    #[test]
+    fn covering_runs_longest_first_and_most_of_the_text() {
+        assert_eq!(
+            covering_runs("南市工务局获"),
+            vec![vec![0..5, 1..6], vec![0..4, 1..5, 2..6]]
+        );
+        // Three characters: two of them are most of it.
+        assert_eq!(covering_runs("新市区"), vec![vec![0..2, 1..3]]);
+        assert!(covering_runs("新市").is_empty());
+        assert_eq!(covering_runs("abcd"), vec![vec![0..3, 1..4]]);
+    }
+
+    #[test]
+    fn single_run_is_one_cjk_piece_of_three_or_more() {
+        let run = |q: &str| parse(q).unwrap().single_run().map(|p| p.text.clone());
+        assert_eq!(run("南市工务局获").as_deref(), Some("南市工务局获"));
+        assert_eq!(run("title:南市工务局").as_deref(), Some("南市工务局"));
+        assert_eq!(run("-草案 南市工务局").as_deref(), Some("南市工务局"));
+        for q in [
+            "新市",
+            "南市 工务局",
+            "南市工务局 OR 获",
+            "2023年预算",
+            "\"南市工务局获\"",
+        ] {
+            assert_eq!(run(q), None, "{q}");
+        }
     }
 
     #[test]

@@ -15,7 +15,9 @@ use tantivy::schema::{
 };
 use tantivy::{DateTime, TantivyDocument};
 
-use crate::analysis::{CHARS_TOKENIZER, PRECISE_TOKENIZER, SEARCH_TOKENIZER, TermStream};
+use crate::analysis::{
+    CHARS_TOKENIZER, PAIRS_TOKENIZER, PRECISE_TOKENIZER, SEARCH_TOKENIZER, TermStream,
+};
 use crate::doc_number::{stored_doc_number_key, stored_index_number_key};
 use crate::document::ValidDocument;
 
@@ -32,6 +34,10 @@ pub struct Fields {
     pub title: [Field; 3],
     /// Body and attachment text, precise / search / chars streams.
     pub body: [Field; 3],
+    /// Pairs of adjacent CJK characters of the title and of the body and
+    /// attachment text: a faster way to the chars streams' phrases
+    /// (`char_phrase`), never scored on their own.
+    pub pairs: [Field; 2],
     /// Publication date (day precision, fast).
     pub published: Field,
     /// Publication year (fast, for the year facet).
@@ -53,6 +59,11 @@ pub struct Fields {
 }
 
 impl Fields {
+    /// The pair field of one part.
+    pub fn pairs_field(&self, title: bool) -> Field {
+        self.pairs[usize::from(!title)]
+    }
+
     /// The field of one part and stream.
     pub fn text_field(&self, title: bool, stream: TermStream) -> Field {
         let fields = if title { &self.title } else { &self.body };
@@ -87,16 +98,30 @@ pub fn build_schema() -> (Schema, Fields) {
     let id = builder.add_text_field("id", raw_fast.clone());
     let url = builder.add_text_field("url", STRING);
     let stored = builder.add_text_field("stored", STORED);
+    // Positions, but no length norms: a pair phrase is scored with its
+    // characters' field's norms. Each pair field follows its chars field,
+    // so tantivy tokenizes them one after the other and they share the
+    // normalised text (analysis::tokenizer).
+    let pairs = || {
+        TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(PAIRS_TOKENIZER)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions)
+                .set_fieldnorms(false),
+        )
+    };
     let title = [
         builder.add_text_field("title_precise", text(PRECISE_TOKENIZER)),
         builder.add_text_field("title_search", text(SEARCH_TOKENIZER)),
         builder.add_text_field("title_chars", text(CHARS_TOKENIZER)),
     ];
+    let title_pairs = builder.add_text_field("title_pairs", pairs());
     let body = [
         builder.add_text_field("body_precise", text(PRECISE_TOKENIZER)),
         builder.add_text_field("body_search", text(SEARCH_TOKENIZER)),
         builder.add_text_field("body_chars", text(CHARS_TOKENIZER)),
     ];
+    let body_pairs = builder.add_text_field("body_pairs", pairs());
     let published = builder.add_date_field(
         "published",
         DateOptions::from(INDEXED | FAST).set_precision(DateTimePrecision::Seconds),
@@ -115,6 +140,7 @@ pub fn build_schema() -> (Schema, Fields) {
         stored,
         title,
         body,
+        pairs: [title_pairs, body_pairs],
         published,
         year,
         publisher,
@@ -147,10 +173,10 @@ pub fn to_tantivy(doc: &ValidDocument, fields: &Fields) -> TantivyDocument {
 
     // tantivy's indexing threads run the analyzer through the fields'
     // tokenizers; the attachment text is a second value of the body fields.
-    for field in fields.title {
+    for field in fields.title.into_iter().chain([fields.pairs[0]]) {
         out.add_text(field, &doc.title);
     }
-    for field in fields.body {
+    for field in fields.body.into_iter().chain([fields.pairs[1]]) {
         out.add_text(field, &doc.body);
         if !doc.attachment_text.is_empty() {
             out.add_text(field, &doc.attachment_text);

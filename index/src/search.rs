@@ -30,7 +30,8 @@ use time::Date;
 use crate::Error;
 use crate::category::{CATEGORIES, KIND_NEWS};
 use crate::document::Document;
-use crate::query::{QueryBuilder, parse};
+use crate::query::{ParsedQuery, Piece, QueryBuilder, covering_runs, parse};
+use crate::result_cache::{ResultCache, fingerprint};
 use crate::snippet::{Highlighter, Snippet};
 use crate::store::IndexHandle;
 
@@ -44,7 +45,7 @@ const PUBLISHER_FACET_SIZE: usize = 30;
 pub const SNIPPET_CHARS: usize = 120;
 
 /// Result order.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Sort {
     /// Best match first.
@@ -185,6 +186,10 @@ pub struct SearchResponse {
     pub took_ms: f64,
     /// Whether no document matched every word, so any word was accepted.
     pub relaxed: bool,
+    /// When `relaxed` came from a fragment (a run of characters) with no
+    /// exact match: its parts no shown document matched, in order (the
+    /// stray `获` of `南市工务局获`). Empty otherwise.
+    pub unmatched: Vec<String>,
     /// The page of hits.
     pub hits: Vec<Hit>,
     /// Facet counts.
@@ -196,6 +201,8 @@ pub struct SearchResponse {
 pub struct Searcher {
     handle: IndexHandle,
     reader: IndexReader,
+    /// Answers kept for repeated requests (the server's), if any.
+    cache: Option<Arc<ResultCache>>,
 }
 
 impl Searcher {
@@ -206,7 +213,24 @@ impl Searcher {
             .reader_builder()
             .reload_policy(tantivy::ReloadPolicy::OnCommitWithDelay)
             .try_into()?;
-        Ok(Searcher { handle, reader })
+        Ok(Searcher {
+            handle,
+            reader,
+            cache: None,
+        })
+    }
+
+    /// This searcher, keeping answers in a cache of about `budget` bytes
+    /// (see [`crate::result_cache`]); 0 keeps none. Worth it where requests
+    /// repeat (a portal's search page), not for a batch of distinct queries.
+    pub fn with_result_cache(mut self, budget: usize) -> Self {
+        self.cache = (budget > 0).then(|| Arc::new(ResultCache::new(budget)));
+        self
+    }
+
+    /// The answer cache, if this searcher keeps one.
+    pub fn result_cache(&self) -> Option<&ResultCache> {
+        self.cache.as_deref()
     }
 
     /// The index this searcher reads.
@@ -231,17 +255,7 @@ impl Searcher {
     /// reload count: tantivy's meta.json watcher reloads once at start
     /// with nothing changed.
     pub fn reader_version(&self) -> u64 {
-        use std::hash::{Hash, Hasher};
-        let searcher = self.reader.searcher();
-        let mut segments: Vec<(String, u32)> = searcher
-            .segment_readers()
-            .iter()
-            .map(|r| (r.segment_id().uuid_string(), r.num_deleted_docs()))
-            .collect();
-        segments.sort_unstable();
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        segments.hash(&mut h);
-        h.finish()
+        fingerprint(&self.reader.searcher())
     }
 
     /// Reloads the reader now (after a commit in this process).
@@ -252,8 +266,25 @@ impl Searcher {
     /// Runs a request. A read that fails on a damaged file comes back as
     /// [`Error::Damaged`] naming the file, not as tantivy's bare message.
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResponse, Error> {
-        self.search_unchecked(request)
-            .map_err(|e| self.name_damage(e))
+        let started = Instant::now();
+        // One view of the segments for the whole request: the answer and
+        // the cache key describe the same documents.
+        let searcher = self.reader.searcher();
+        let Some(cache) = &self.cache else {
+            return self
+                .search_unchecked(request, &searcher, started)
+                .map_err(|e| self.name_damage(e));
+        };
+        let version = fingerprint(&searcher);
+        if let Some(mut kept) = cache.get(version, request) {
+            kept.took_ms = started.elapsed().as_secs_f64() * 1000.0;
+            return Ok(kept);
+        }
+        let response = self
+            .search_unchecked(request, &searcher, started)
+            .map_err(|e| self.name_damage(e))?;
+        cache.put(version, request, &response);
+        Ok(response)
     }
 
     /// Turns a read error into [`Error::Damaged`] when the generation's
@@ -280,8 +311,12 @@ impl Searcher {
         }
     }
 
-    fn search_unchecked(&self, request: &SearchRequest) -> Result<SearchResponse, Error> {
-        let started = Instant::now();
+    fn search_unchecked(
+        &self,
+        request: &SearchRequest,
+        searcher: &tantivy::Searcher,
+        started: Instant,
+    ) -> Result<SearchResponse, Error> {
         let limit = request.limit.min(MAX_LIMIT);
         if request.offset.saturating_add(limit) > MAX_DEPTH {
             return Err(Error::InvalidQuery(format!(
@@ -297,7 +332,6 @@ impl Searcher {
         }
         let parsed = parse(&request.query)?;
         let builder = QueryBuilder::new(&self.handle.fields, &self.handle.analyzer);
-        let searcher = self.reader.searcher();
         let collector = SearchCollector {
             sort: request.sort,
             keep: request.offset + limit,
@@ -318,15 +352,68 @@ impl Searcher {
             other => Ok(other?),
         };
         let mut relaxed = false;
+        let mut unmatched = Vec::new();
+        let mut parsed = parsed;
         let mut fruit = run(self.filtered(builder.build(&parsed, false), request))?;
         if fruit.total == 0 && parsed.can_relax() {
             if cancelled() {
                 return Err(Error::Cancelled);
             }
-            let relaxed_fruit = run(self.filtered(builder.build(&parsed, true), request))?;
-            if relaxed_fruit.total > 0 {
-                fruit = relaxed_fruit;
-                relaxed = true;
+            if let Some(piece) = parsed.single_run().cloned() {
+                // A fragment: the longest parts of it that match, counted
+                // first (no scoring, no facets), then searched together.
+                let count = |query: &ParsedQuery| -> Result<u64, Error> {
+                    let counter = SearchCollector {
+                        sort: Sort::Date,
+                        keep: 0,
+                        facets: false,
+                        ..collector.clone()
+                    };
+                    let query = self.filtered(builder.build(query, false), request);
+                    match searcher.search(&query, &counter) {
+                        Err(_) if cancelled() => Err(Error::Cancelled),
+                        other => Ok(other?.total),
+                    }
+                };
+                let chars: Vec<char> = piece.text.chars().collect();
+                for level in covering_runs(&piece.text) {
+                    let mut found = Vec::new();
+                    for range in level {
+                        let part = ParsedQuery {
+                            must: vec![vec![Piece {
+                                text: chars[range.clone()].iter().collect(),
+                                title_only: piece.title_only,
+                                quoted: false,
+                            }]],
+                            ..parsed.clone()
+                        };
+                        if count(&part)? > 0 {
+                            found.push((range, part.must.concat()));
+                        }
+                    }
+                    if found.is_empty() {
+                        continue;
+                    }
+                    let mut covered = vec![false; chars.len()];
+                    for (range, _) in &found {
+                        covered[range.clone()].iter_mut().for_each(|c| *c = true);
+                    }
+                    unmatched = uncovered_runs(&chars, &covered);
+                    let parts = ParsedQuery {
+                        must: vec![found.into_iter().flat_map(|(_, p)| p).collect()],
+                        ..parsed.clone()
+                    };
+                    fruit = run(self.filtered(builder.build(&parts, false), request))?;
+                    parsed = parts;
+                    relaxed = true;
+                    break;
+                }
+            } else {
+                let relaxed_fruit = run(self.filtered(builder.build(&parsed, true), request))?;
+                if relaxed_fruit.total > 0 {
+                    fruit = relaxed_fruit;
+                    relaxed = true;
+                }
             }
         }
         if cancelled() {
@@ -348,6 +435,7 @@ impl Searcher {
             total: fruit.total,
             took_ms: started.elapsed().as_secs_f64() * 1000.0,
             relaxed,
+            unmatched,
             hits,
             facets: fruit.facets,
         })
@@ -476,6 +564,25 @@ impl Searcher {
     }
 }
 
+/// The runs of `chars` not `covered`, in order.
+fn uncovered_runs(chars: &[char], covered: &[bool]) -> Vec<String> {
+    let mut runs = Vec::new();
+    let mut current = String::new();
+    for (&c, &covered) in chars.iter().zip(covered) {
+        if covered {
+            if !current.is_empty() {
+                runs.push(std::mem::take(&mut current));
+            }
+        } else {
+            current.push(c);
+        }
+    }
+    if !current.is_empty() {
+        runs.push(current);
+    }
+    runs
+}
+
 /// Bytes of an attachment's text searched for a snippet.
 const MAX_ATTACHMENT_SCAN: usize = 256 * 1024;
 
@@ -545,6 +652,7 @@ pub struct CollectedResults {
 }
 
 /// Top documents and facets in one pass (see the module docs).
+#[derive(Clone)]
 pub struct SearchCollector {
     sort: Sort,
     keep: usize,

@@ -588,3 +588,146 @@ fn the_reader_version_follows_the_documents_not_the_reloads() {
     searcher.reload().expect("reload");
     assert_ne!(searcher.reader_version(), first);
 }
+
+/// Runs of 2–6 CJK characters cut from the slice's titles, deterministically.
+fn title_fragments(count: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    for (i, doc) in corpus().iter().enumerate().step_by(7) {
+        let chars: Vec<char> = doc
+            .title
+            .chars()
+            .take_while(|&c| gongkai_index::analysis::is_cjk(c))
+            .collect();
+        if chars.len() < 2 {
+            continue;
+        }
+        let len = 2 + i % 5;
+        let len = len.min(chars.len());
+        let start = (i / 5) % (chars.len() - len + 1);
+        out.push(chars[start..start + len].iter().collect());
+        if out.len() == count {
+            break;
+        }
+    }
+    out
+}
+
+#[test]
+fn character_pairs_match_and_score_exactly_as_the_character_phrase() {
+    use gongkai_index::char_phrase::CharPhraseQuery;
+    use gongkai_index::{Analyzer, TermStream};
+    use tantivy::Term;
+    use tantivy::collector::TopDocs;
+    use tantivy::query::{PhraseQuery, Query, TermQuery};
+    use tantivy::schema::IndexRecordOption;
+
+    let handle = fixture().searcher.handle();
+    let reader = handle.index.reader().expect("reader");
+    let searcher = reader.searcher();
+    let analyzer: &Analyzer = &handle.analyzer;
+    let fragments = title_fragments(300);
+    assert!(fragments.len() >= 250, "{} fragments", fragments.len());
+    let mut compared = 0;
+    for fragment in &fragments {
+        for title in [true, false] {
+            let field = handle.fields.text_field(title, TermStream::Chars);
+            let chars = analyzer.positioned_terms(TermStream::Chars, fragment);
+            let terms: Vec<(&str, Term)> = chars
+                .iter()
+                .map(|(c, _)| (c.as_str(), Term::from_field_text(field, c)))
+                .collect();
+            let plain: Box<dyn Query> = if terms.len() == 1 {
+                Box::new(TermQuery::new(
+                    terms[0].1.clone(),
+                    IndexRecordOption::WithFreqs,
+                ))
+            } else {
+                Box::new(PhraseQuery::new(
+                    terms.iter().map(|(_, t)| t.clone()).collect(),
+                ))
+            };
+            let Some(pairs) = CharPhraseQuery::new(&terms, handle.fields.pairs_field(title)) else {
+                continue;
+            };
+            let top = TopDocs::with_limit(10_000).order_by_score();
+            let expected = searcher.search(&plain, &top).expect("phrase");
+            let got = searcher.search(&pairs, &top).expect("pairs");
+            let bits = |hits: Vec<(f32, tantivy::DocAddress)>| {
+                let mut v: Vec<_> = hits.into_iter().map(|(s, a)| (a, s.to_bits())).collect();
+                v.sort();
+                v
+            };
+            assert_eq!(bits(got), bits(expected), "{fragment} (title: {title})");
+            compared += 1;
+        }
+    }
+    assert!(compared >= 400, "compared {compared}");
+}
+
+#[test]
+fn a_fragment_with_a_stray_character_is_relaxed_to_the_part_that_matches() {
+    let exact = search("学校招生简章");
+    assert!(ids(&exact).contains(&"x-school".to_string()));
+    assert!(!exact.relaxed);
+    let response = search("学校招生简章获");
+    assert!(response.relaxed);
+    assert_eq!(response.unmatched, vec!["获".to_string()]);
+    assert_eq!(ids(&response)[0], "x-school");
+    // Only documents with the part that matched, not everything with 学校.
+    assert_eq!(response.total, exact.total, "{:?}", ids(&response));
+    // The highlight marks the part that matched.
+    assert_eq!(
+        response.hits[0].title.matched().collect::<Vec<_>>(),
+        vec!["学校招生简章"]
+    );
+}
+
+#[test]
+fn the_result_cache_answers_repeats_and_forgets_on_commit() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = DataDir::new(dir.path());
+    let handle = data
+        .open_or_create_current(data.analyzer().expect("analyzer"))
+        .expect("index");
+    let doc = |id: &str, title: &str| {
+        Document {
+            id: id.into(),
+            url: format!("https://example.gov.cn/{id}.html"),
+            title: title.into(),
+            body: "正文".into(),
+            ..Default::default()
+        }
+        .validate()
+        .expect("valid")
+    };
+    let mut writer = DocumentWriter::open(handle.clone(), 1).expect("writer");
+    writer
+        .upsert_all(vec![doc("a", "防汛工作通知")])
+        .expect("upsert");
+    writer.finish().expect("commit");
+    let searcher = Searcher::new(handle.clone())
+        .expect("searcher")
+        .with_result_cache(1 << 20);
+    searcher.reload().expect("reload");
+    let request = SearchRequest {
+        query: "防汛".into(),
+        limit: 10,
+        snippets: true,
+        ..Default::default()
+    };
+    let first = searcher.search(&request).expect("search");
+    let again = searcher.search(&request).expect("search");
+    assert_eq!(ids(&first), ids(&again));
+    let stats = searcher.result_cache().expect("cache").stats();
+    assert_eq!((stats.hits, stats.misses), (1, 1));
+
+    let mut writer = DocumentWriter::open(handle, 1).expect("writer");
+    writer
+        .upsert_all(vec![doc("b", "防汛物资清单")])
+        .expect("upsert");
+    writer.finish().expect("commit");
+    searcher.reload().expect("reload");
+    let after = searcher.search(&request).expect("search");
+    assert_eq!(after.total, 2, "a commit makes the kept answer stale");
+    assert_eq!(searcher.result_cache().expect("cache").stats().misses, 2);
+}

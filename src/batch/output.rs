@@ -357,6 +357,7 @@ mod tests {
             total: hits.len() as u64,
             took_ms: 0.5,
             relaxed: false,
+            unmatched: Vec::new(),
             hits,
             facets: Default::default(),
         }

@@ -84,10 +84,15 @@ fn print_table(
         "{} results in {:.1} ms{}",
         response.total,
         response.took_ms,
-        if response.relaxed {
-            " (no document has every word; showing documents with any)"
+        if !response.unmatched.is_empty() {
+            format!(
+                " (no document has all of it; without: {})",
+                response.unmatched.join(", ")
+            )
+        } else if response.relaxed {
+            " (no document has every word; showing documents with any)".to_string()
         } else {
-            ""
+            String::new()
         }
     )?;
     for (i, hit) in response.hits.iter().enumerate() {

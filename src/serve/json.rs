@@ -18,6 +18,9 @@ pub struct SearchJson<'a> {
     took_ms: f64,
     /// Whether no document matched every word, so any word was accepted.
     relaxed: bool,
+    /// A relaxed fragment's parts no shown document has (`获` of `南市工务局获`).
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    unmatched: &'a [String],
     /// The page of hits.
     hits: Vec<HitJson<'a>>,
     /// Facet counts.
@@ -50,6 +53,7 @@ impl<'a> SearchJson<'a> {
             total: response.total,
             took_ms: response.took_ms,
             relaxed: response.relaxed,
+            unmatched: &response.unmatched,
             hits: response.hits.iter().map(HitJson::new).collect(),
             facets: &response.facets,
         }

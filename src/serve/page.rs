@@ -322,7 +322,15 @@ fn results(
                         }
                     }
                 }
-                @if response.relaxed {
+                @if response.relaxed && !response.unmatched.is_empty() {
+                    p class="note" {
+                        "没有完全符合的文件，以下结果不含："
+                        @for (i, part) in response.unmatched.iter().enumerate() {
+                            @if i > 0 { "、" }
+                            s { (part) }
+                        }
+                    }
+                } @else if response.relaxed {
                     p class="note" { "没有同时包含全部词语的文件，以下是包含部分词语的结果。" }
                 }
                 @if response.total == 0 {

@@ -36,7 +36,9 @@ use std::path::Path;
 
 use jieba_rs::Jieba;
 pub use normalize::{Normalized, normalize};
-pub use tokenizer::{CHARS_TOKENIZER, PRECISE_TOKENIZER, SEARCH_TOKENIZER, register_tokenizers};
+pub use tokenizer::{
+    CHARS_TOKENIZER, PAIRS_TOKENIZER, PRECISE_TOKENIZER, SEARCH_TOKENIZER, register_tokenizers,
+};
 
 use crate::Error;
 

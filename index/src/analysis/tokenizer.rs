@@ -31,6 +31,10 @@ pub const PRECISE_TOKENIZER: &str = "gongkai_precise";
 pub const SEARCH_TOKENIZER: &str = "gongkai_search";
 /// Registered name of the chars stream's tokenizer.
 pub const CHARS_TOKENIZER: &str = "gongkai_chars";
+/// Registered name of the character-pair fields' tokenizer: each two CJK
+/// characters at consecutive positions of the chars stream, as one term at
+/// the first one's position (see `char_phrase`).
+pub const PAIRS_TOKENIZER: &str = "gongkai_pairs";
 
 /// One stream of the shared analyzer as a tantivy [`Tokenizer`].
 #[derive(Clone)]
@@ -78,17 +82,7 @@ impl Tokenizer for StreamTokenizer {
     type TokenStream<'a> = SpanTokenStream;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> SpanTokenStream {
-        LAST_TEXT.with(|slot| {
-            let mut slot = slot.borrow_mut();
-            if slot.as_ref().is_some_and(|last| last.source != text) {
-                *slot = None;
-            }
-            // Normalise each text once, whichever field asks first.
-            let last = slot.get_or_insert_with(|| LastText {
-                source: text.to_string(),
-                normalized: normalize(text).into(),
-                pending: None,
-            });
+        with_last_text(text, |last| {
             let normalized = Rc::clone(&last.normalized);
             let kind = self.kind;
             if kind == TermStream::Chars {
@@ -109,6 +103,93 @@ impl Tokenizer for StreamTokenizer {
             last.pending = Some((other_kind, other));
             SpanTokenStream::new(normalized, mine)
         })
+    }
+}
+
+/// Runs `f` on the per-thread slot of `text`, made anew unless it holds
+/// that very text: each text is normalised once, whichever field asks first.
+fn with_last_text<R>(text: &str, f: impl FnOnce(&mut LastText) -> R) -> R {
+    LAST_TEXT.with(|slot| {
+        let mut slot = slot.borrow_mut();
+        if slot.as_ref().is_some_and(|last| last.source != text) {
+            *slot = None;
+        }
+        f(slot.get_or_insert_with(|| LastText {
+            source: text.to_string(),
+            normalized: normalize(text).into(),
+            pending: None,
+        }))
+    })
+}
+
+/// The character-pair fields' tokenizer ([`PAIRS_TOKENIZER`]).
+#[derive(Clone, Default)]
+pub struct PairsTokenizer;
+
+/// Pairs of adjacent CJK characters of one text.
+pub struct PairTokenStream {
+    text: Rc<str>,
+    chars: Vec<Span>,
+    next: usize,
+    token: Token,
+}
+
+impl Tokenizer for PairsTokenizer {
+    type TokenStream<'a> = PairTokenStream;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> PairTokenStream {
+        let normalized = with_last_text(text, |last| Rc::clone(&last.normalized));
+        let mut chars = Vec::new();
+        push_chars(&normalized, &mut chars);
+        PairTokenStream {
+            text: normalized,
+            chars,
+            next: 0,
+            token: Token::default(),
+        }
+    }
+}
+
+impl TokenStream for PairTokenStream {
+    fn advance(&mut self) -> bool {
+        let cjk = |text: &str| text.chars().next().is_some_and(super::is_cjk);
+        while let [a, b, ..] = self.chars[self.next..] {
+            self.next += 1;
+            // Consecutive positions, whatever lies between in the text (a
+            // dropped over-long run takes no position): exactly when a
+            // phrase of the two characters matches.
+            if b.position != a.position + 1 {
+                continue;
+            }
+            let first = self
+                .text
+                .get(a.start as usize..a.end as usize)
+                .unwrap_or("");
+            let second = self
+                .text
+                .get(b.start as usize..b.end as usize)
+                .unwrap_or("");
+            if !cjk(first) || !cjk(second) {
+                continue;
+            }
+            self.token.text.clear();
+            self.token.text.push_str(first);
+            self.token.text.push_str(second);
+            self.token.offset_from = a.start as usize;
+            self.token.offset_to = b.end as usize;
+            self.token.position = a.position as usize;
+            self.token.position_length = 1;
+            return true;
+        }
+        false
+    }
+
+    fn token(&self) -> &Token {
+        &self.token
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        &mut self.token
     }
 }
 
@@ -154,6 +235,7 @@ pub fn register_tokenizers(manager: &TokenizerManager, analyzer: &Arc<Analyzer>)
             },
         );
     }
+    manager.register(PAIRS_TOKENIZER, PairsTokenizer);
 }
 
 #[cfg(test)]
