@@ -135,7 +135,7 @@ fn crawl(url: &str, data: &Path) -> anyhow::Result<()> {
 }
 
 fn count_docs(data: &Path) -> u64 {
-    crate::serve::load(data)
+    crate::serve::load(data, 0)
         .map(|l| l.searcher.num_docs())
         .unwrap_or(0)
 }

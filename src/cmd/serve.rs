@@ -55,6 +55,10 @@ pub struct ServeArgs {
     /// Seconds SIGTERM waits for requests in progress before exiting anyway.
     #[arg(long, default_value_t = 10.0)]
     pub shutdown_timeout: f64,
+    /// Megabytes of answers kept for repeated searches (0: no cache); a
+    /// commit or a new generation makes kept answers stale at once.
+    #[arg(long, default_value_t = 32)]
+    pub result_cache_mb: usize,
 }
 
 pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
@@ -74,6 +78,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     config.max_connections = args.max_connections.clamp(1, 1_000_000);
     config.shutdown_timeout = seconds(args.shutdown_timeout, 0.0, 3600.0);
     config.admin_token = args.admin_token.filter(|t| !t.trim().is_empty());
+    config.result_cache_bytes = args.result_cache_mb.min(64 * 1024) << 20;
     let shutdown_timeout = config.shutdown_timeout;
     let state = crate::serve::state(config)
         .with_context(|| format!("cannot open the index in {}", args.data.data.display()))?;

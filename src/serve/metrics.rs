@@ -158,6 +158,36 @@ impl Collector for Now {
             let gauge = ConstGauge::new(value);
             gauge.encode(encoder.encode_descriptor(name, help, None, gauge.metric_type())?)?;
         }
+        if let Some(cache) = loaded.searcher.result_cache() {
+            let stats = cache.stats();
+            let (entries, _) = cache.usage();
+            let cache_gauges = [
+                (
+                    "gongkai_result_cache_hits",
+                    "Searches of the live generation answered from the cache.",
+                    stats.hits,
+                ),
+                (
+                    "gongkai_result_cache_misses",
+                    "Searches of the live generation not in the cache.",
+                    stats.misses,
+                ),
+                (
+                    "gongkai_result_cache_entries",
+                    "Answers kept in the cache now.",
+                    entries as u64,
+                ),
+            ];
+            for (name, help, value) in cache_gauges {
+                let gauge = ConstGauge::new(value);
+                gauge.encode(encoder.encode_descriptor(
+                    name,
+                    help,
+                    None,
+                    gauge.metric_type(),
+                )?)?;
+            }
+        }
         let rejected = ConstCounter::new(self.admission.rejected() as u64);
         rejected.encode(encoder.encode_descriptor(
             "gongkai_searches_rejected",

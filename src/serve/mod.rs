@@ -82,6 +82,8 @@ pub struct Config {
     pub shutdown_timeout: Duration,
     /// Token for the staff pages (`/admin/inspect`); without one they do not exist.
     pub admin_token: Option<String>,
+    /// Bytes of answers kept for repeated searches, per generation (0: none).
+    pub result_cache_bytes: usize,
 }
 
 /// Cores available to this process (at least 1).
@@ -104,6 +106,7 @@ impl Config {
             max_connections: 1024,
             shutdown_timeout: Duration::from_secs(10),
             admin_token: None,
+            result_cache_bytes: gongkai_index::result_cache::DEFAULT_BUDGET,
         }
     }
 }
@@ -117,11 +120,12 @@ pub struct Loaded {
 }
 
 impl Loaded {
-    /// Loads an opened generation.
-    pub fn new(handle: gongkai_index::IndexHandle) -> anyhow::Result<Loaded> {
+    /// Loads an opened generation, keeping up to `cache_bytes` of answers
+    /// for repeated searches (a new generation starts with none).
+    pub fn new(handle: gongkai_index::IndexHandle, cache_bytes: usize) -> anyhow::Result<Loaded> {
         Ok(Loaded {
             generation: handle.generation,
-            searcher: Searcher::new(handle)?,
+            searcher: Searcher::new(handle)?.with_result_cache(cache_bytes),
         })
     }
 }
@@ -187,20 +191,22 @@ impl AppState {
     }
 }
 
-/// Opens the live generation of `data`.
-pub fn load(data: &std::path::Path) -> anyhow::Result<Loaded> {
+/// Opens the live generation of `data` (see [`Loaded::new`] for `cache_bytes`).
+pub fn load(data: &std::path::Path, cache_bytes: usize) -> anyhow::Result<Loaded> {
     let dir = DataDir::new(data);
     // A damaged live generation: the previous good one serves (logged loudly).
-    Loaded::new(gongkai_index::generation::open_serving(
-        &dir,
-        dir.analyzer()?,
-        true,
-    )?)
+    Loaded::new(
+        gongkai_index::generation::open_serving(&dir, dir.analyzer()?, true)?,
+        cache_bytes,
+    )
 }
 
 /// Builds the state from a configuration (opens the index).
 pub fn state(config: Config) -> anyhow::Result<AppState> {
-    let live = Live(Arc::new(ArcSwap::from_pointee(load(&config.data)?)));
+    let live = Live(Arc::new(ArcSwap::from_pointee(load(
+        &config.data,
+        config.result_cache_bytes,
+    )?)));
     let admission = Arc::new(admission::Admission::new(
         config.search_slots,
         config.search_queue,
@@ -334,11 +340,12 @@ pub fn spawn_reloader(state: AppState) -> tokio::task::JoinHandle<()> {
         loop {
             ticker.tick().await;
             let data = state.config.data.clone();
+            let cache_bytes = state.config.result_cache_bytes;
             let result =
                 tokio::task::spawn_blocking(move || -> anyhow::Result<Option<(u64, Loaded)>> {
                     let dir = DataDir::new(&data);
                     match dir.current_generation()? {
-                        Some(n) if Some(n) != seen => Ok(Some((n, load(&data)?))),
+                        Some(n) if Some(n) != seen => Ok(Some((n, load(&data, cache_bytes)?))),
                         _ => Ok(None),
                     }
                 })
