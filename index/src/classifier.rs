@@ -8,8 +8,9 @@
 //! [`DEFAULT_MODEL_FILE`]); [`Placer`] blends the two. Features, each
 //! prefixed by where it comes from:
 //!
-//! * `p:` the whole 发布机构 (portals file by issuing unit), `pu:` its
-//!   issuing unit ([`publisher_unit`]), `pw:` its words;
+//! * `pu:` the 发布机构's issuing unit ([`publisher_unit`]; portals file by
+//!   issuing unit), `pw:` its words (`p:`, the whole 发布机构, is off: it
+//!   added nothing over these two);
 //! * `t:` title words (analyzer's precise stream), `tb:` title character bigrams;
 //! * `b:` body words of the first [`BODY_CHARS`] characters, sub-linear in
 //!   their count and weighted below the title;
@@ -58,7 +59,7 @@ const BINARY_MAGIC: &[u8] = b"GKCLS\0";
 const BINARY_VERSION: u32 = 1;
 /// Version of what [`features_of`] produces: a model built with other
 /// features is refused (rebuild it, see [`DEFAULT_MODEL_FILE`]).
-pub const FEATURES_VERSION: u32 = 2;
+pub const FEATURES_VERSION: u32 = 3;
 /// Below this confidence a model's decision is not recorded: the document
 /// stays 未分类 (its confidence is kept, for review). Chosen on the
 /// cross-validation folds, never on the held-out split (docs/categories.md).
@@ -87,7 +88,7 @@ pub struct FeatureWeights {
     pub title_bigram: f32,
     /// `tc:` title character trigrams.
     pub title_trigram: f32,
-    /// `p:` the whole publisher.
+    /// `p:` the whole publisher (off by default: nothing over `pu:` and `pw:`).
     pub publisher: f32,
     /// `pw:` publisher words.
     pub publisher_word: f32,
@@ -116,7 +117,7 @@ impl Default for FeatureWeights {
             title: 1.0,
             title_bigram: 2.0,
             title_trigram: 0.0,
-            publisher: 2.0,
+            publisher: 0.0,
             publisher_word: 1.2,
             publisher_unit: 1.0,
             body: 0.1,
