@@ -206,7 +206,10 @@ fn read_docs(path: &str) -> Result<Vec<Example>, Box<dyn std::error::Error>> {
         for line in text.lines().filter(|l| !l.trim().is_empty()) {
             let v: serde_json::Value = serde_json::from_str(line)?;
             if let (Some(id), Some(title)) = (v["id"].as_str(), v["title"].as_str()) {
-                names.entry(id.to_string()).or_default().push(title.to_string());
+                names
+                    .entry(id.to_string())
+                    .or_default()
+                    .push(title.to_string());
             }
         }
         for e in &mut docs {
@@ -374,7 +377,10 @@ fn cv_own_and_default(
     weights: &FeatureWeights,
     options: &TrainOptions,
 ) -> Result<(Probs, Probs, Probs), Box<dyn std::error::Error>> {
-    let hans: Vec<FeatureVector> = rest.iter().map(|e| example_vector(analyzer, e, weights)).collect();
+    let hans: Vec<FeatureVector> = rest
+        .iter()
+        .map(|e| example_vector(analyzer, e, weights))
+        .collect();
     let hant: Vec<Option<FeatureVector>> = rest
         .iter()
         .map(|e| e.hant.as_ref().map(|h| vector(analyzer, h, weights)))
@@ -407,7 +413,11 @@ fn cv_own_and_default(
 }
 
 /// Right of all (未分类 counting as wrong), placed, right among placed.
-fn at_threshold(labels: &[usize], probs: &Probs, threshold: &dyn Fn(usize) -> f32) -> (f64, f64, f64) {
+fn at_threshold(
+    labels: &[usize],
+    probs: &Probs,
+    threshold: &dyn Fn(usize) -> f32,
+) -> (f64, f64, f64) {
     let (mut placed, mut right) = (0usize, 0usize);
     for (p, &l) in probs.iter().zip(labels) {
         let mut best = 0;
@@ -422,7 +432,11 @@ fn at_threshold(labels: &[usize], probs: &Probs, threshold: &dyn Fn(usize) -> f3
         }
     }
     let n = labels.len().max(1) as f64;
-    (right as f64 / n, placed as f64 / n, right as f64 / placed.max(1) as f64)
+    (
+        right as f64 / n,
+        placed as f64 / n,
+        right as f64 / placed.max(1) as f64,
+    )
 }
 
 fn blend_cv(
@@ -507,14 +521,18 @@ fn ablation(
         f(&mut w);
         (name.to_string(), w)
     };
-    variants.push(off("with `p:` whole publisher (2.0)", |w| w.publisher = 2.0));
+    variants.push(off("with `p:` whole publisher (2.0)", |w| {
+        w.publisher = 2.0
+    }));
     variants.push(off("without `pw:` publisher words", |w| {
         w.publisher_word = 0.0
     }));
     variants.push(off("without `t:` title words", |w| w.title = 0.0));
     variants.push(off("without `tb:` title bigrams", |w| w.title_bigram = 0.0));
     variants.push(off("without `b:` body start", |w| w.body = 0.0));
-    variants.push(off("without `pu:` issuing unit", |w| w.publisher_unit = 0.0));
+    variants.push(off("without `pu:` issuing unit", |w| {
+        w.publisher_unit = 0.0
+    }));
     variants.push(off("without `a:` attachment names", |w| w.attachment = 0.0));
     variants.push(off("with `fp:` first paragraph (0.3)", |w| {
         w.first_paragraph = 0.3
@@ -524,7 +542,10 @@ fn ablation(
     }));
     variants.push(off("body start 500 chars", |w| w.body_chars = 500));
     let with_attachments = rest.iter().filter(|e| !e.attachments.is_empty()).count();
-    let with_lines = rest.iter().filter(|e| e.doc.body.trim().contains('\n')).count();
+    let with_lines = rest
+        .iter()
+        .filter(|e| e.doc.body.trim().contains('\n'))
+        .count();
     let mut out = format!(
         "## What each feature group adds (5-fold CV, same documents)\n\n\
          The portal's documents carry no 文号 (`dn:` cannot be measured here); {with_attachments} of these \
@@ -533,8 +554,10 @@ fn ablation(
         rest.len()
     );
     for (name, w) in variants {
-        let vectors: Vec<FeatureVector> =
-            rest.iter().map(|e| example_vector(analyzer, e, &w)).collect();
+        let vectors: Vec<FeatureVector> = rest
+            .iter()
+            .map(|e| example_vector(analyzer, e, &w))
+            .collect();
         let (predicted, _) = cv_predictions(&vectors, &labels, options)?;
         let classes: Vec<usize> = predicted.iter().map(|p| p.0).collect();
         let s = score(&labels, &classes);
