@@ -772,6 +772,65 @@ impl Classifier {
     }
 }
 
+/// File in the data directory recording how documents nothing else
+/// places are classified ([`Settings`]).
+pub const SETTINGS_FILE: &str = "classifier.toml";
+
+/// The data directory's classifier choices, `DATA/classifier.toml`:
+///
+/// ```toml
+/// default_model = false   # leave the shipped default model out
+/// ```
+///
+/// Written by `gongkai index --no-default-model` (or `--default-model`),
+/// read by every later `index` and `rebuild`, so the choice stays with the
+/// data; absent, the defaults apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// Whether the shipped default model may place documents.
+    #[serde(default = "default_true")]
+    pub default_model: bool,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            default_model: true,
+        }
+    }
+}
+
+impl Settings {
+    /// `DATA/classifier.toml` when present, else the defaults.
+    pub fn for_data_dir(root: &Path) -> Result<Self, Error> {
+        let path = root.join(SETTINGS_FILE);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => toml::from_str(&text).map_err(|e| Error::Config {
+                path,
+                message: e.to_string().trim().to_string(),
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Settings::default()),
+            Err(e) => Err(Error::io(&path, e)),
+        }
+    }
+
+    /// Records the settings in `DATA/classifier.toml`.
+    pub fn save(&self, root: &Path) -> Result<(), Error> {
+        let text = format!(
+            "# How gongkai places documents that metadata, column and URL leave open\n\
+             # (written by `gongkai index --no-default-model` / `--default-model`).\n\
+             default_model = {}\n",
+            self.default_model
+        );
+        crate::store::write_atomic(&root.join(SETTINGS_FILE), text.as_bytes())
+    }
+}
+
 /// Whether a document's category was decided by the portal's structure (or
 /// given), so the classifier may learn from it.
 pub fn is_structural(doc: &Document) -> bool {
@@ -1360,6 +1419,27 @@ mod tests {
         // A model's decision is never learned from, the default model's included.
         d.category_source = Some(SOURCE_DEFAULT_MODEL);
         assert!(!is_structural(&d));
+    }
+
+    #[test]
+    fn settings_persist_in_the_data_dir_and_reject_unknown_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(
+            Settings::for_data_dir(dir.path()).unwrap(),
+            Settings::default()
+        );
+        assert!(Settings::default().default_model);
+        let off = Settings {
+            default_model: false,
+        };
+        off.save(dir.path()).unwrap();
+        assert_eq!(Settings::for_data_dir(dir.path()).unwrap(), off);
+        std::fs::write(dir.path().join(SETTINGS_FILE), "default_modle = false\n").unwrap();
+        let err = Settings::for_data_dir(dir.path()).unwrap_err().to_string();
+        assert!(
+            err.contains(SETTINGS_FILE) && err.contains("default_modle"),
+            "{err}"
+        );
     }
 
     #[test]
