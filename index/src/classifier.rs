@@ -8,8 +8,9 @@
 //! [`DEFAULT_MODEL_FILE`]); [`Placer`] blends the two. Features, each
 //! prefixed by where it comes from:
 //!
-//! * `p:` the whole 发布机构 (portals file by issuing unit), `pu:` its
-//!   issuing unit ([`publisher_unit`]), `pw:` its words;
+//! * `pu:` the 发布机构's issuing unit ([`publisher_unit`]; portals file by
+//!   issuing unit), `pw:` its words (`p:`, the whole 发布机构, is off: it
+//!   added nothing over these two);
 //! * `t:` title words (analyzer's precise stream), `tb:` title character bigrams;
 //! * `b:` body words of the first [`BODY_CHARS`] characters, sub-linear in
 //!   their count and weighted below the title;
@@ -58,7 +59,7 @@ const BINARY_MAGIC: &[u8] = b"GKCLS\0";
 const BINARY_VERSION: u32 = 1;
 /// Version of what [`features_of`] produces: a model built with other
 /// features is refused (rebuild it, see [`DEFAULT_MODEL_FILE`]).
-pub const FEATURES_VERSION: u32 = 2;
+pub const FEATURES_VERSION: u32 = 3;
 /// Below this confidence a model's decision is not recorded: the document
 /// stays 未分类 (its confidence is kept, for review). Chosen on the
 /// cross-validation folds, never on the held-out split (docs/categories.md).
@@ -87,7 +88,7 @@ pub struct FeatureWeights {
     pub title_bigram: f32,
     /// `tc:` title character trigrams.
     pub title_trigram: f32,
-    /// `p:` the whole publisher.
+    /// `p:` the whole publisher (off by default: nothing over `pu:` and `pw:`).
     pub publisher: f32,
     /// `pw:` publisher words.
     pub publisher_word: f32,
@@ -116,7 +117,7 @@ impl Default for FeatureWeights {
             title: 1.0,
             title_bigram: 2.0,
             title_trigram: 0.0,
-            publisher: 2.0,
+            publisher: 0.0,
             publisher_word: 1.2,
             publisher_unit: 1.0,
             body: 0.1,
@@ -771,6 +772,65 @@ impl Classifier {
     }
 }
 
+/// File in the data directory recording how documents nothing else
+/// places are classified ([`Settings`]).
+pub const SETTINGS_FILE: &str = "classifier.toml";
+
+/// The data directory's classifier choices, `DATA/classifier.toml`:
+///
+/// ```toml
+/// default_model = false   # leave the shipped default model out
+/// ```
+///
+/// Written by `gongkai index --no-default-model` (or `--default-model`),
+/// read by every later `index` and `rebuild`, so the choice stays with the
+/// data; absent, the defaults apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// Whether the shipped default model may place documents.
+    #[serde(default = "default_true")]
+    pub default_model: bool,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            default_model: true,
+        }
+    }
+}
+
+impl Settings {
+    /// `DATA/classifier.toml` when present, else the defaults.
+    pub fn for_data_dir(root: &Path) -> Result<Self, Error> {
+        let path = root.join(SETTINGS_FILE);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => toml::from_str(&text).map_err(|e| Error::Config {
+                path,
+                message: e.to_string().trim().to_string(),
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Settings::default()),
+            Err(e) => Err(Error::io(&path, e)),
+        }
+    }
+
+    /// Records the settings in `DATA/classifier.toml`.
+    pub fn save(&self, root: &Path) -> Result<(), Error> {
+        let text = format!(
+            "# How gongkai places documents that metadata, column and URL leave open\n\
+             # (written by `gongkai index --no-default-model` / `--default-model`).\n\
+             default_model = {}\n",
+            self.default_model
+        );
+        crate::store::write_atomic(&root.join(SETTINGS_FILE), text.as_bytes())
+    }
+}
+
 /// Whether a document's category was decided by the portal's structure (or
 /// given), so the classifier may learn from it.
 pub fn is_structural(doc: &Document) -> bool {
@@ -1359,6 +1419,27 @@ mod tests {
         // A model's decision is never learned from, the default model's included.
         d.category_source = Some(SOURCE_DEFAULT_MODEL);
         assert!(!is_structural(&d));
+    }
+
+    #[test]
+    fn settings_persist_in_the_data_dir_and_reject_unknown_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(
+            Settings::for_data_dir(dir.path()).unwrap(),
+            Settings::default()
+        );
+        assert!(Settings::default().default_model);
+        let off = Settings {
+            default_model: false,
+        };
+        off.save(dir.path()).unwrap();
+        assert_eq!(Settings::for_data_dir(dir.path()).unwrap(), off);
+        std::fs::write(dir.path().join(SETTINGS_FILE), "default_modle = false\n").unwrap();
+        let err = Settings::for_data_dir(dir.path()).unwrap_err().to_string();
+        assert!(
+            err.contains(SETTINGS_FILE) && err.contains("default_modle"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use gongkai_index::classifier::{LOW_CONFIDENCE, MIN_CONFIDENCE, classify_unsettled};
+use gongkai_index::classifier::{LOW_CONFIDENCE, MIN_CONFIDENCE, Settings, classify_unsettled};
 use gongkai_index::jsonl::{Line, MAX_LINE_BYTES, parse_line, read_lines};
 use gongkai_index::taxonomy::Taxonomy;
 use gongkai_index::{DataDir, DocumentWriter, ValidDocument, WriteStats};
@@ -22,18 +22,28 @@ const BATCH: usize = 2_000;
 /// Indexes `files` (`-` for standard input; gzip is read transparently)
 /// into the live generation with `threads` analysis threads (0 = all
 /// cores), and prints what happened. `default_model`: whether the model
-/// shipped with gongkai may place what nothing else does. Upserts by id, so a file indexed twice
+/// shipped with gongkai may place what nothing else does, recorded in
+/// `DATA/classifier.toml`; `None` keeps what is recorded there (on when
+/// nothing is). Upserts by id, so a file indexed twice
 /// changes nothing the second time. Exit status 1 when lines were bad, 2
 /// when a file could not be read to the end. Takes the data directory's lock.
 pub fn index_files(
     data: &Path,
     files: &[PathBuf],
     threads: usize,
-    default_model: bool,
+    default_model: Option<bool>,
 ) -> anyhow::Result<ExitCode> {
     let dir = DataDir::new(data);
     let taxonomy = Taxonomy::for_data_dir(dir.root())?;
     let _lock = super::lock_data_dir(&dir, "index")?;
+    let mut settings = Settings::for_data_dir(dir.root())?;
+    if let Some(choice) = default_model
+        && choice != settings.default_model
+    {
+        settings.default_model = choice;
+        settings.save(dir.root())?;
+    }
+    let default_model = settings.default_model;
     let mut totals = Totals::default();
     let (stats, ()) = super::write::write_live(&dir, threads, |builder| {
         // Documents neither metadata nor structure could place wait for the
@@ -75,6 +85,9 @@ fn print_classified(c: &gongkai_index::classifier::Classified) {
     let by = match c.learned {
         None => "the default model (the index has too few categorised documents to learn from)"
             .to_string(),
+        Some(learned) if c.own_weight >= 1.0 => format!(
+            "the index's classifier (learned from {learned}) alone, without the default model"
+        ),
         Some(learned) => format!(
             "the index's classifier (learned from {learned}) blended with the default model (own share {:.2})",
             c.own_weight

@@ -100,7 +100,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
             "indexing the bundled documents directly from {} (no crawl)",
             docs.display()
         );
-        crate::cli::jsonl::index_files(&data, &[docs], 0, true)?;
+        crate::cli::jsonl::index_files(&data, &[docs], 0, None)?;
     }
     println!("{} documents indexed", count_docs(&data));
 

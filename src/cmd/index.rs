@@ -23,16 +23,21 @@ pub struct IndexArgs {
     pub threads: usize,
     /// Do not let the default model shipped with gongkai place documents
     /// (only the index's own classifier, once it has enough categorised
-    /// documents): what nothing places stays 未分类.
-    #[arg(long)]
+    /// documents): what nothing places stays 未分类. Recorded in
+    /// DATA/classifier.toml, so later `index` and `rebuild` runs keep it.
+    #[arg(long, conflicts_with = "default_model")]
     pub no_default_model: bool,
+    /// Let the default model place documents again (the default; recorded
+    /// like --no-default-model).
+    #[arg(long)]
+    pub default_model: bool,
 }
 
 pub fn run(args: IndexArgs) -> anyhow::Result<ExitCode> {
-    crate::cli::jsonl::index_files(
-        &args.data.data,
-        &args.files,
-        args.threads,
-        !args.no_default_model,
-    )
+    let choice = match (args.no_default_model, args.default_model) {
+        (true, _) => Some(false),
+        (_, true) => Some(true),
+        _ => None,
+    };
+    crate::cli::jsonl::index_files(&args.data.data, &args.files, args.threads, choice)
 }

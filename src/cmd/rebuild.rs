@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use gongkai_index::build::Builder;
 use gongkai_index::classifier::{
-    CLASSIFIER_FILE, Classifier, OWN_MODEL_MIN, Placer, TrainOptions, default_model,
+    CLASSIFIER_FILE, Classifier, OWN_MODEL_MIN, Placer, Settings, TrainOptions, default_model,
     train_from_documents,
 };
 use gongkai_index::document::CategorySource;
@@ -53,7 +53,9 @@ pub fn run(args: RebuildArgs) -> anyhow::Result<ExitCode> {
         Ok(())
     })?;
     let recategorised = reapply_taxonomy(&dir, &mut docs)?;
-    let model = reclassify(&analyzer, &mut docs)?;
+    // The choice `gongkai index --no-default-model` recorded stays with the data.
+    let settings = Settings::for_data_dir(dir.root())?;
+    let model = reclassify(&analyzer, &mut docs, settings.default_model)?;
     eprintln!(
         "rebuilding {} documents of generation {live_number} with the current dictionary \
          ({recategorised} re-categorised by the current taxonomy)",
@@ -104,29 +106,45 @@ fn reapply_taxonomy(dir: &DataDir, docs: &mut [Document]) -> anyhow::Result<usiz
 /// Retrains the classifier on the documents that are now placed by what
 /// they say or by the portal's structure, and lets it (blended with the
 /// shipped default model, see [`Placer`]) decide again for the documents a
-/// model had placed: a taxonomy that now places more documents teaches it
-/// more. Returns the index's own model (saved with the new generation),
-/// `None` when it had too few documents to learn from.
-fn reclassify(analyzer: &Analyzer, docs: &mut [Document]) -> anyhow::Result<Option<Classifier>> {
+/// model had placed or nothing had (a taxonomy that now places more
+/// documents teaches it more; a model switched on places what none did). `use_default_model` false (recorded in `DATA/classifier.toml`)
+/// leaves the shipped model out. Returns the index's own model (saved with
+/// the new generation), `None` when it had too few documents to learn from.
+fn reclassify(
+    analyzer: &Analyzer,
+    docs: &mut [Document],
+    use_default_model: bool,
+) -> anyhow::Result<Option<Classifier>> {
     let by_model = |d: &Document| {
         d.category_source
             .as_ref()
             .is_some_and(CategorySource::is_model)
+            || (d.kind.is_none() && d.category.is_none())
     };
     let count = docs.iter().filter(|d| by_model(d)).count();
     if count == 0 {
         return Ok(None);
     }
-    let default = default_model();
+    let default = default_model().filter(|_| use_default_model);
     let min = if default.is_some() { OWN_MODEL_MIN } else { 1 };
     let own = train_from_documents(analyzer, docs, &TrainOptions::default())?
         .filter(|m| m.trained_on().iter().sum::<u32>() >= min);
     let placer = Placer::new(own.as_ref(), default);
     if placer.is_empty() {
-        eprintln!(
-            "warning: no document is placed by its metadata or the portal's structure any more; \
-             {count} earlier classifications kept"
-        );
+        let kept = docs
+            .iter()
+            .filter(|d| {
+                d.category_source
+                    .as_ref()
+                    .is_some_and(CategorySource::is_model)
+            })
+            .count();
+        if kept > 0 {
+            eprintln!(
+                "warning: no document is placed by its metadata or the portal's structure any more; \
+                 {kept} earlier classifications kept"
+            );
+        }
         return Ok(None);
     }
     let mut changed = 0;
@@ -138,10 +156,17 @@ fn reclassify(analyzer: &Analyzer, docs: &mut [Document]) -> anyhow::Result<Opti
     match &own {
         Some(model) => {
             let learned: u32 = model.trained_on().iter().sum();
+            let blend = if default.is_some() {
+                format!(
+                    "blended with the default model, own share {:.2}",
+                    placer.own_weight()
+                )
+            } else {
+                "without the default model (DATA/classifier.toml)".to_string()
+            };
             eprintln!(
-                "classifier retrained on {learned} documents (blended with the default model, own share {:.2}); \
-                 {changed} of the {count} it places changed category",
-                placer.own_weight()
+                "classifier retrained on {learned} documents ({blend}); \
+                 {changed} of the {count} it places changed category"
             );
         }
         None => eprintln!(
