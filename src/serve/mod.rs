@@ -390,36 +390,45 @@ pub async fn serve(
         search_queue = state.config.search_queue,
         "admission control"
     );
+    // Before the address is announced: a SIGTERM from then on shuts down.
+    let shutdown = shutdown_signal();
     on_ready(addr);
     let reloader = spawn_reloader(state.clone());
     let app = router(state);
-    listener::run(socket, app, limits, shutdown_signal()).await?;
+    listener::run(socket, app, limits, shutdown).await?;
     reloader.abort();
     tracing::info!("server stopped");
     Ok(())
 }
 
-/// Resolves on SIGTERM or Ctrl-C.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
+/// Resolves on SIGTERM or Ctrl-C. The SIGTERM handler is installed when
+/// this is called, not when the future is first polled: the accept loop may
+/// take its first connections before it polls the shutdown branch, and a
+/// SIGTERM in between would otherwise kill the process outright.
+pub fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+    let term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    async move {
+        let ctrl_c = async {
+            if tokio::signal::ctrl_c().await.is_err() {
+                std::future::pending::<()>().await;
             }
-            Err(_) => std::future::pending::<()>().await,
+        };
+        #[cfg(unix)]
+        let term = async move {
+            match term {
+                Some(mut s) => {
+                    s.recv().await;
+                }
+                None => std::future::pending::<()>().await,
+            }
+        };
+        #[cfg(not(unix))]
+        let term = std::future::pending::<()>();
+        tokio::select! {
+            _ = ctrl_c => {},
+            _ = term => {},
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
+        tracing::info!("shutdown requested");
     }
-    tracing::info!("shutdown requested");
 }
