@@ -505,6 +505,16 @@ fn held_out(id: &str) -> bool {
 
 /// Held-out fixture documents as a county CMS export would give them: id,
 /// title, body, date, publisher; no category, column, URL or kind.
+/// Indexes `docs` without their labels into `dir/data` (from `dir/export.jsonl`).
+fn index_unlabelled(dir: &Path, docs: &[&serde_json::Value]) -> std::path::PathBuf {
+    let input = dir.join("export.jsonl");
+    write_unlabelled(&input, docs);
+    let data = dir.join("data");
+    let data_s = data.to_str().expect("utf-8 path");
+    gongkai(&["index", "--data", data_s, input.to_str().expect("utf-8")]);
+    data
+}
+
 fn write_unlabelled(path: &Path, docs: &[&serde_json::Value]) {
     let mut lines = String::new();
     for d in docs {
@@ -616,11 +626,8 @@ fn a_taxonomy_rule_or_an_explicit_category_beats_the_model() {
         .filter(|d| held_out(&text(d, "id")))
         .take(60)
         .collect();
-    let input = dir.path().join("export.jsonl");
-    write_unlabelled(&input, &held);
-    let data = dir.path().join("data");
+    let data = index_unlabelled(dir.path(), &held);
     let data_s = data.to_str().expect("utf-8 path");
-    gongkai(&["index", "--data", data_s, input.to_str().expect("utf-8")]);
     let placed: Vec<Document> = read_index(&data)
         .into_iter()
         .filter(|d| d.category.is_some() && d.category_source == Some(SOURCE_DEFAULT_MODEL))
@@ -707,11 +714,8 @@ fn a_staff_rule_is_learned_from_by_the_next_rebuild() {
         .filter(|d| held_out(&text(d, "id")))
         .take(40)
         .collect();
-    let input = dir.path().join("export.jsonl");
-    write_unlabelled(&input, &held);
-    let data = dir.path().join("data");
+    let data = index_unlabelled(dir.path(), &held);
     let data_s = data.to_str().expect("utf-8 path");
-    gongkai(&["index", "--data", data_s, input.to_str().expect("utf-8")]);
     // Nothing structural yet: the default model alone, no own model.
     assert_eq!(own_model_counts(&data), None);
     // Staff file six titles under 三公经费, a category the default model
